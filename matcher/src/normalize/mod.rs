@@ -1,0 +1,7 @@
+//! Normalisation of the free text both sides write: names, addresses, phones, URLs.
+//! Pure functions over strings; every rule is table-driven and unit-tested.
+
+pub mod address;
+pub mod name;
+pub mod phone;
+pub mod url;
