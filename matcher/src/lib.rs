@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod company;
+pub mod engine;
 pub mod normalize;
 
 pub use company::{Company, CorporateNumber};
