@@ -7,5 +7,6 @@ pub mod cli;
 pub mod company;
 pub mod engine;
 pub mod normalize;
+pub mod telemetry;
 
 pub use company::{Company, CorporateNumber};
