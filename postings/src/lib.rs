@@ -1,5 +1,9 @@
 //! What both binaries share: the posting CSV contract and the object store.
 
+pub mod csv;
+pub mod ids;
 pub mod posting;
 
+pub use crate::csv::{Charset, ContractError, PostingReader, Rejection, RowOutcome};
+pub use ids::{PartnerId, RunId, UploadId};
 pub use posting::Posting;
