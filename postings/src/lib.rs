@@ -2,8 +2,12 @@
 
 pub mod csv;
 pub mod ids;
+pub mod layout;
 pub mod posting;
+mod record;
+pub mod store;
 
 pub use crate::csv::{Charset, ContractError, PostingReader, Rejection, RowOutcome};
 pub use ids::{PartnerId, RunId, UploadId};
 pub use posting::Posting;
+pub use record::UploadRecord;
