@@ -114,8 +114,8 @@ def parse_help(path: list[str], text: str) -> Level:
             m = _OPTION.match(line)
             if m:
                 level.options[m.group(1)] = "<" in line[m.start(1):m.end()]
-        for env in _ENV.findall(line):
-            level.env.add(env)
+            # Markers sit on the option's line (short help) or under it (long help).
+            level.env.update(_ENV.findall(line))
     return level
 
 
