@@ -1,1 +1,12 @@
-//! Ingest API.
+//! Ingest API: the authenticated HTTP service through which partners upload their weekly
+//! job-posting CSVs into the object store, plus its admin commands.
+
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod idempotency;
+pub mod partners;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,70 @@
+//! `AuthorizedPartner`: a handler that takes one is reached only with a valid bearer token
+//! (else 401) whose partner is registered, enabled and holds the upload scope (else 403).
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use postings::ids::PartnerId;
+
+use super::token::{self, SCOPE_UPLOAD};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone)]
+pub struct AuthorizedPartner {
+    pub id: PartnerId,
+}
+
+impl FromRequestParts<AppState> for AuthorizedPartner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(AUTHORIZATION) else {
+            return Err(ApiError::Unauthorized {
+                detail: "send an access token: Authorization: Bearer <token> (from POST /v1/oauth/token)".into(),
+                invalid_token: false,
+            });
+        };
+        let bearer = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                let (scheme, rest) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::Unauthorized {
+                detail: "the Authorization header must be `Bearer <token>`".into(),
+                invalid_token: true,
+            })?;
+        let doc = state
+            .registry
+            .snapshot()
+            .await
+            .map_err(|e| ApiError::Unavailable(format!("partner registry unavailable: {e}")))?;
+        let verified =
+            token::verify(&doc, &state.tokens, bearer).map_err(|e| ApiError::Unauthorized {
+                detail: e.to_string(),
+                invalid_token: true,
+            })?;
+        match doc.partners.get(&verified.partner) {
+            Some(entry) if entry.enabled => {}
+            _ => {
+                return Err(ApiError::Forbidden {
+                    detail: format!("partner {} is not enabled", verified.partner),
+                    insufficient_scope: false,
+                });
+            }
+        }
+        if !verified.scopes.iter().any(|s| s == SCOPE_UPLOAD) {
+            return Err(ApiError::Forbidden {
+                detail: format!("the token lacks the {SCOPE_UPLOAD} scope"),
+                insufficient_scope: true,
+            });
+        }
+        tracing::Span::current().record("partner", verified.partner.as_str());
+        Ok(Self {
+            id: verified.partner,
+        })
+    }
+}

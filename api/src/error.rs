@@ -1,0 +1,232 @@
+//! The API's one error type. Every error leaves as RFC 9457 `application/problem+json` with a
+//! stable `type`; the request id is added by [`crate::startup`]'s problem middleware, which also
+//! logs the cause of 500s (the client only ever sees an opaque message for those).
+
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Prefix of every problem `type`: a tag URI (RFC 4151), stable and never dereferenced.
+pub const PROBLEM_TYPE_PREFIX: &str = "tag:ingest-api,2026:problem:";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No credentials, or credentials that do not verify: 401 with a `WWW-Authenticate` challenge.
+    #[error("{detail}")]
+    Unauthorized {
+        detail: String,
+        /// `None` when no token was sent (RFC 6750 §3.1: then no error code is given).
+        invalid_token: bool,
+    },
+    /// Client credentials refused at the token endpoint (RFC 6749 §5.2 `invalid_client`).
+    #[error("{0}")]
+    InvalidClient(String),
+    /// A valid token, but the partner may not do this (disabled, or scope missing).
+    #[error("{detail}")]
+    Forbidden {
+        detail: String,
+        insufficient_scope: bool,
+    },
+    #[error("{detail}")]
+    BadRequest { slug: &'static str, detail: String },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The CSV breaks the contract (bad header, unknown charset, empty): nothing was stored.
+    #[error("{0}")]
+    InvalidCsv(String),
+    #[error("the body is larger than the limit of {limit} bytes; nothing was stored")]
+    TooLarge { limit: u64 },
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
+    #[error("{0}")]
+    IdempotencyInFlight(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotAvailable(String),
+    #[error("the request took longer than the server's limit")]
+    Timeout,
+    #[error("the server is at its limit of concurrent requests; retry shortly")]
+    Overloaded,
+    #[error("{0}")]
+    Unavailable(String),
+    /// Anything unexpected. Its cause is logged, never shown.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(e.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized { .. } | Self::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::InvalidCsv(_) | Self::IdempotencyKeyReused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::IdempotencyInFlight(_) | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAvailable(_) => StatusCode::NOT_IMPLEMENTED,
+            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable last part of the problem `type`; clients may switch on it.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::InvalidClient(_) => "invalid-client",
+            Self::Forbidden {
+                insufficient_scope: true,
+                ..
+            } => "insufficient-scope",
+            Self::Forbidden { .. } => "forbidden",
+            Self::BadRequest { slug, .. } => slug,
+            Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::InvalidCsv(_) => "invalid-csv",
+            Self::TooLarge { .. } => "body-too-large",
+            Self::IdempotencyKeyReused(_) => "idempotency-key-reused",
+            Self::IdempotencyInFlight(_) => "idempotency-key-in-flight",
+            Self::NotFound(_) => "not-found",
+            Self::MethodNotAllowed(_) => "method-not-allowed",
+            Self::Conflict(_) => "conflict",
+            Self::NotAvailable(_) => "not-available",
+            Self::Timeout => "timeout",
+            Self::Overloaded => "overloaded",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::Unauthorized { .. } => "Authentication required",
+            Self::InvalidClient(_) => "Invalid client credentials",
+            Self::Forbidden { .. } => "Forbidden",
+            Self::BadRequest { .. } => "Bad request",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
+            Self::InvalidCsv(_) => "The CSV does not follow the posting contract",
+            Self::TooLarge { .. } => "Body too large",
+            Self::IdempotencyKeyReused(_) => "Idempotency key reused with a different body",
+            Self::IdempotencyInFlight(_) => "A request with this idempotency key is in progress",
+            Self::NotFound(_) => "Not found",
+            Self::MethodNotAllowed(_) => "Method not allowed",
+            Self::Conflict(_) => "Conflict",
+            Self::NotAvailable(_) => "Not available on this deployment",
+            Self::Timeout => "Request timed out",
+            Self::Overloaded => "Server busy",
+            Self::Unavailable(_) => "Service unavailable",
+            Self::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            // The cause may name internals (buckets, hosts); it goes to the log only.
+            Self::Internal(_) => {
+                "an unexpected error occurred; quote the request id when reporting it".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The problem document (RFC 9457) plus our `request_id` extension member.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl Problem {
+    pub fn to_response(&self, status: StatusCode) -> Response {
+        let body = serde_json::to_vec(self).unwrap_or_default();
+        (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            )],
+            body,
+        )
+            .into_response()
+    }
+}
+
+/// Carried in the response's extensions so that the problem middleware can log the cause of
+/// a 500 (with the request's span) and stamp the request id into the body.
+#[derive(Debug, Clone)]
+pub struct ProblemExt {
+    pub problem: Problem,
+    pub cause: Option<Arc<String>>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let problem = Problem {
+            type_: format!("{PROBLEM_TYPE_PREFIX}{}", self.slug()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            instance: None,
+            request_id: None,
+        };
+        let mut response = problem.to_response(status);
+        let challenge = match &self {
+            Self::Unauthorized {
+                invalid_token: false,
+                ..
+            } => Some(r#"Bearer realm="ingest-api""#.to_owned()),
+            Self::Unauthorized { detail, .. } => Some(format!(
+                r#"Bearer realm="ingest-api", error="invalid_token", error_description="{}""#,
+                detail.replace(['"', '\\'], "'")
+            )),
+            Self::Forbidden {
+                insufficient_scope: true,
+                ..
+            } => Some(
+                r#"Bearer realm="ingest-api", error="insufficient_scope", scope="postings:write""#
+                    .to_owned(),
+            ),
+            Self::InvalidClient(_) => Some(r#"Basic realm="ingest-api""#.to_owned()),
+            _ => None,
+        };
+        if let Some(v) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        if matches!(self, Self::Overloaded | Self::Timeout) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        let cause = match &self {
+            Self::Internal(e) => Some(Arc::new(format!("{e:#}"))),
+            _ => None,
+        };
+        response
+            .extensions_mut()
+            .insert(ProblemExt { problem, cause });
+        response
+    }
+}

@@ -1,0 +1,182 @@
+//! `POST /v1/postings`: a direct upload, streamed through `postings::intake` into the
+//! partner's own prefix. 202 once the object and its record are stored.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use postings::UploadRecord;
+use postings::intake::{self, IntakeError, IntakeLimits};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::body::{ByteStream, csv_body};
+use super::uploads::{UploadState, save_state};
+use crate::auth::AuthorizedPartner;
+use crate::error::ApiError;
+use crate::idempotency::{self, Begin, IdempotencyKey};
+use crate::startup::AppState;
+
+/// The body of a 202: what was stored, as the matcher will see it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UploadResponse {
+    pub upload_id: String,
+    pub key: String,
+    pub bytes: u64,
+    pub rows: u64,
+    pub rejected_rows: u64,
+    pub sha256: String,
+    pub encoding: String,
+    pub received_at: String,
+}
+
+impl From<&UploadRecord> for UploadResponse {
+    fn from(r: &UploadRecord) -> Self {
+        Self {
+            upload_id: r.upload_id.to_string(),
+            key: r.key.clone(),
+            bytes: r.bytes,
+            rows: r.rows,
+            rejected_rows: r.rejected_rows,
+            sha256: r.sha256.clone(),
+            encoding: r.encoding.to_string(),
+            received_at: r.received_at.to_rfc3339(),
+        }
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    partner: AuthorizedPartner,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let idem = req
+        .headers()
+        .get(idempotency::HEADER)
+        .map(|v| IdempotencyKey::parse(v.to_str().unwrap_or("")))
+        .transpose()?;
+    let body = csv_body(req, &state).await?;
+    // The work runs in its own task: if the client goes away or the request times out, the
+    // intake still sees the body end in an error and aborts the partial object, and the
+    // idempotency key is still released.
+    let task = tokio::spawn(async move {
+        match idem {
+            None => ingest(&state, &partner, body.charset, body.stream)
+                .await
+                .map(|r| accepted(&r, false)),
+            Some(key) => with_idempotency(&state, &partner, &key, body.charset, body.stream).await,
+        }
+    });
+    task.await.map_err(ApiError::internal)?
+}
+
+async fn with_idempotency(
+    state: &AppState,
+    partner: &AuthorizedPartner,
+    key: &IdempotencyKey,
+    charset: Option<String>,
+    stream: ByteStream,
+) -> Result<Response, ApiError> {
+    let object_key = idempotency::record_key(&partner.id, key);
+    let stale_after = state.settings.request_timeout * 2;
+    match idempotency::begin(&state.store, &object_key, stale_after).await? {
+        Begin::Claimed => match ingest(state, partner, charset, stream).await {
+            Ok(response) => {
+                let value = serde_json::to_value(&response).map_err(ApiError::internal)?;
+                idempotency::complete(&state.store, &object_key, &response.sha256, 202, value)
+                    .await?;
+                Ok(accepted(&response, false))
+            }
+            Err(e) => {
+                idempotency::abandon(&state.store, &object_key).await;
+                Err(e)
+            }
+        },
+        Begin::Completed {
+            body_sha256,
+            status,
+            response,
+        } => {
+            let sha256 = hash_body(stream, state.settings.max_upload_bytes).await?;
+            if sha256 != body_sha256 {
+                return Err(ApiError::IdempotencyKeyReused(
+                    "this Idempotency-Key was used for a different body; use a new key for a new upload".into(),
+                ));
+            }
+            let response: UploadResponse =
+                serde_json::from_value(response).map_err(ApiError::internal)?;
+            let mut r = accepted(&response, true);
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED);
+            Ok(r)
+        }
+    }
+}
+
+async fn ingest(
+    state: &AppState,
+    partner: &AuthorizedPartner,
+    charset: Option<String>,
+    stream: ByteStream,
+) -> Result<UploadResponse, ApiError> {
+    let limits = IntakeLimits {
+        max_bytes: state.settings.max_upload_bytes,
+    };
+    let record = intake::ingest(
+        &state.store,
+        &partner.id,
+        charset.as_deref(),
+        stream,
+        limits,
+    )
+    .await
+    .map_err(intake_error)?;
+    tracing::info!(
+        upload_id = %record.upload_id, key = %record.key, bytes = record.bytes,
+        rows = record.rows, rejected_rows = record.rejected_rows, encoding = %record.encoding,
+        "upload stored"
+    );
+    save_state(&state.store, &UploadState::direct(&record)).await;
+    Ok(UploadResponse::from(&record))
+}
+
+fn accepted(response: &UploadResponse, replayed: bool) -> Response {
+    let mut r = (StatusCode::ACCEPTED, Json(response)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/v1/uploads/{}", response.upload_id)) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    if replayed {
+        r.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    r
+}
+
+/// The sha256 of a retried body, read to its end (bounded by the upload limit) and discarded.
+async fn hash_body(mut stream: ByteStream, limit: u64) -> Result<String, ApiError> {
+    let mut hasher = Sha256::new();
+    let mut total = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| intake_error(IntakeError::Body(e)))?;
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(ApiError::TooLarge { limit });
+        }
+        hasher.update(&chunk);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// How intake failures read to a partner. Contract errors name the problem (e.g. the
+/// missing column); store failures stay internal.
+pub fn intake_error(e: IntakeError) -> ApiError {
+    match e {
+        IntakeError::Contract(c) => ApiError::InvalidCsv(format!("{c}; nothing was stored")),
+        IntakeError::TooLarge { limit } => ApiError::TooLarge { limit },
+        IntakeError::Body(io) => ApiError::BadRequest {
+            slug: "body-read-failed",
+            detail: format!("the request body could not be read ({io}); nothing was stored"),
+        },
+        other => ApiError::internal(other),
+    }
+}

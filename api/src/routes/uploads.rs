@@ -1,0 +1,255 @@
+//! Presigned uploads for files too large for a proxied request (API Gateway and Lambda cap
+//! bodies at 10 MB / 6 MB): `POST /v1/uploads` hands out a short-lived S3 PUT URL for a fixed
+//! key under the partner's prefix; `POST /v1/uploads/{id}/complete` validates the object in
+//! place and registers it exactly like a direct upload (or deletes it and says why);
+//! `GET /v1/uploads/{id}` shows an upload's state (direct uploads too).
+//!
+//! On the local-directory store there is no URL to hand out: `POST /v1/uploads` answers 501
+//! `not-available` and points at `POST /v1/postings`, which has no size cap of its own there.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use postings::UploadRecord;
+use postings::ids::{PartnerId, UploadId};
+use postings::intake::{self, IntakeLimits};
+use postings::layout;
+use postings::store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+use super::postings::{UploadResponse, intake_error};
+use crate::auth::AuthorizedPartner;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// URL handed out; nothing registered yet.
+    AwaitingUpload,
+    /// Validated and registered: the matcher will pick it up.
+    Completed,
+    /// Validation failed; the object was deleted.
+    Rejected,
+}
+
+/// What the API remembers about one upload, at `uploads/<partner>/<upload_id>.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UploadState {
+    pub upload_id: UploadId,
+    pub partner: PartnerId,
+    pub key: String,
+    pub method: String,
+    pub state: Phase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadResponse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+impl UploadState {
+    pub fn direct(record: &UploadRecord) -> Self {
+        Self {
+            upload_id: record.upload_id,
+            partner: record.partner.clone(),
+            key: record.key.clone(),
+            method: "direct".into(),
+            state: Phase::Completed,
+            charset: None,
+            created_at: record.received_at,
+            expires_at: None,
+            upload: Some(UploadResponse::from(record)),
+            problem: None,
+        }
+    }
+}
+
+pub fn state_key(partner: &PartnerId, id: &UploadId) -> String {
+    format!("uploads/{partner}/{id}.json")
+}
+
+/// Best effort: the upload itself is already registered, this only feeds `GET /v1/uploads/{id}`.
+pub async fn save_state(store: &Store, state: &UploadState) {
+    let key = state_key(&state.partner, &state.upload_id);
+    let result = match serde_json::to_vec(state) {
+        Ok(json) => store
+            .put(&key, json.into())
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = result {
+        tracing::error!(error = %e, key, "could not record an upload's state");
+    }
+}
+
+async fn load_state(store: &Store, partner: &PartnerId, id: &str) -> Result<UploadState, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no upload {id} for partner {partner}"));
+    let id = UploadId::parse(id).map_err(|_| not_found())?;
+    match store.get(&state_key(partner, &id)).await {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(ApiError::internal),
+        Err(StoreError::NotFound) => Err(not_found()),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUpload {
+    /// The CSV's charset if the partner knows it (`utf-8` or `shift_jis`); else detected.
+    pub charset: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CreatedUpload {
+    pub upload_id: String,
+    pub key: String,
+    /// PUT the CSV here (no other headers needed) before `expires_at`.
+    pub upload_url: String,
+    pub method: String,
+    pub expires_at: DateTime<Utc>,
+    pub complete_url: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    partner: AuthorizedPartner,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request: CreateUpload = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateUpload::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+            slug: "invalid-request",
+            detail: format!("expected a JSON object like {{\"charset\":\"shift_jis\"}}: {e}"),
+        })?
+    };
+    let upload_id = UploadId::new();
+    let now = Utc::now();
+    let key = layout::upload_key(&partner.id, &now.date_naive(), &upload_id);
+    let ttl = state.settings.presign_ttl;
+    let url = state
+        .store
+        .presign_put(&key, ttl)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::NotAvailable(
+                "presigned uploads need the S3 store; on this deployment POST the CSV to /v1/postings".into(),
+            )
+        })?;
+    let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or_default();
+    let record = UploadState {
+        upload_id,
+        partner: partner.id.clone(),
+        key: key.clone(),
+        method: "presigned".into(),
+        state: Phase::AwaitingUpload,
+        charset: request.charset,
+        created_at: now,
+        expires_at: Some(expires_at),
+        upload: None,
+        problem: None,
+    };
+    let json = serde_json::to_vec(&record).map_err(ApiError::internal)?;
+    state
+        .store
+        .put_new(&state_key(&partner.id, &upload_id), json.into())
+        .await
+        .map_err(ApiError::internal)?;
+    let body = CreatedUpload {
+        upload_id: upload_id.to_string(),
+        key,
+        upload_url: url,
+        method: "PUT".into(),
+        expires_at,
+        complete_url: format!("/v1/uploads/{upload_id}/complete"),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    partner: AuthorizedPartner,
+    Path(id): Path<String>,
+) -> Result<Json<UploadState>, ApiError> {
+    load_state(&state.store, &partner.id, &id).await.map(Json)
+}
+
+pub async fn complete(
+    State(state): State<AppState>,
+    partner: AuthorizedPartner,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut upload = load_state(&state.store, &partner.id, &id).await?;
+    match upload.state {
+        Phase::Completed => {
+            // Completing twice is harmless: the same answer again.
+            return Ok((StatusCode::OK, Json(upload.upload)).into_response());
+        }
+        Phase::Rejected => {
+            return Err(ApiError::Conflict(format!(
+                "this upload was rejected ({}); create a new upload",
+                upload.problem.unwrap_or_default()
+            )));
+        }
+        Phase::AwaitingUpload => {}
+    }
+    let present = state
+        .store
+        .head(&upload.key)
+        .await
+        .map_err(ApiError::internal)?;
+    if present.is_none() {
+        return Err(ApiError::Conflict(
+            "nothing has been uploaded to this upload's URL yet; PUT the CSV first".into(),
+        ));
+    }
+    let limits = IntakeLimits {
+        max_bytes: state.settings.max_upload_bytes,
+    };
+    // In its own task so that a client hanging up cannot leave a half-verified upload.
+    let task_state = state.clone();
+    let task_upload = upload.clone();
+    let partner_id = partner.id.clone();
+    let result = tokio::spawn(async move {
+        intake::verify_existing(
+            &task_state.store,
+            &partner_id,
+            &task_upload.key,
+            task_upload.upload_id,
+            task_upload.charset.as_deref(),
+            limits,
+        )
+        .await
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    match result {
+        Ok(record) => {
+            let response = UploadResponse::from(&record);
+            upload.state = Phase::Completed;
+            upload.upload = Some(response.clone());
+            save_state(&state.store, &upload).await;
+            tracing::info!(upload_id = %record.upload_id, key = %record.key, rows = record.rows, "presigned upload registered");
+            Ok((StatusCode::OK, Json(response)).into_response())
+        }
+        Err(e) => {
+            let error = intake_error(e);
+            if !matches!(error, ApiError::Internal(_)) {
+                upload.state = Phase::Rejected;
+                upload.problem = Some(error.to_string());
+                save_state(&state.store, &upload).await;
+            }
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Building the application: shared state, the router with its safety layers, and
+//! [`Application`], which binds its own listener (port 0 in tests).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::{BoxError, Router};
+use postings::store::Store;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::token::TokenSettings;
+use crate::config::Config;
+use crate::error::{ApiError, ProblemExt};
+use crate::partners::{Backend, Registry};
+use crate::routes;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub registry: Arc<Registry>,
+    pub tokens: Arc<TokenSettings>,
+    pub settings: Arc<Settings>,
+}
+
+/// The parts of [`Config`] handlers need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub token_ttl: Duration,
+    pub max_upload_bytes: u64,
+    pub presign_ttl: Duration,
+    pub request_timeout: Duration,
+    pub max_concurrent_requests: usize,
+}
+
+impl AppState {
+    /// Connects the store and the partner registry named by the configuration.
+    pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let store = Store::from_url(&config.store_url)
+            .await
+            .with_context(|| format!("opening the store {}", config.store_url))?;
+        let backend = match &config.partners_secret_id {
+            Some(id) => Backend::secrets_manager(id.clone()).await,
+            None => Backend::File(config.partners_file.clone()),
+        };
+        Ok(Self {
+            store: Arc::new(store),
+            registry: Arc::new(Registry::new(backend, config.partners_refresh.0)),
+            tokens: Arc::new(TokenSettings {
+                issuer: config.token_issuer.clone(),
+                audience: config.token_audience.clone(),
+            }),
+            settings: Arc::new(Settings {
+                token_ttl: config.token_ttl.0,
+                max_upload_bytes: config.max_upload_bytes,
+                presign_ttl: config.presign_ttl.0,
+                request_timeout: config.request_timeout.0,
+                max_concurrent_requests: config.max_concurrent_requests,
+            }),
+        })
+    }
+}
+
+/// The router's routes, kept with a table of (method, path) so that the OpenAPI document can
+/// be checked against exactly what is routed.
+pub struct Routes {
+    pub router: Router<AppState>,
+    pub table: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn add<H, T>(self, method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
+        self.add_route(method, path, on(filter, handler))
+    }
+
+    /// A route whose body is streamed: no buffering limit (intake counts the bytes itself).
+    fn add_streaming<H, T>(self, method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
+        self.add_route(
+            method,
+            path,
+            on(filter, handler).layer(DefaultBodyLimit::disable()),
+        )
+    }
+
+    fn add_route(
+        mut self,
+        method: Method,
+        path: &'static str,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.router = self.router.route(path, route);
+        self.table.push((method, path));
+        self
+    }
+}
+
+/// Every route of the API.
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(Method::GET, "/healthz", routes::health::healthz)
+        .add(Method::GET, "/readyz", routes::health::readyz)
+        .add(Method::GET, "/openapi.json", routes::openapi::openapi_json)
+        .add(Method::POST, "/v1/oauth/token", routes::oauth::token)
+        .add_streaming(Method::POST, "/v1/postings", routes::postings::upload)
+        .add(Method::POST, "/v1/uploads", routes::uploads::create)
+        .add(Method::GET, "/v1/uploads/{id}", routes::uploads::show)
+        .add(
+            Method::POST,
+            "/v1/uploads/{id}/complete",
+            routes::uploads::complete,
+        )
+}
+
+pub fn build_router(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    routes()
+        .router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Uploads stream past any fixed limit (intake enforces MAX_UPLOAD_BYTES itself);
+        // everything else that buffers (the token form) stays small.
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveHeadersLayer::new([
+                    header::AUTHORIZATION,
+                    header::COOKIE,
+                    header::SET_COOKIE,
+                ]))
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request| {
+                            let id = req
+                                .headers()
+                                .get(REQUEST_ID)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("");
+                            tracing::info_span!(
+                                "request",
+                                request_id = %id,
+                                method = %req.method(),
+                                path = %req.uri().path(),
+                                partner = tracing::field::Empty,
+                            )
+                        })
+                        .on_request(())
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(middleware::from_fn(render_problems))
+                .layer(CatchPanicLayer::custom(|_panic| {
+                    ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
+                }))
+                .layer(HandleErrorLayer::new(overload_or_timeout))
+                .load_shed()
+                .concurrency_limit(settings.max_concurrent_requests)
+                .timeout(settings.request_timeout),
+        )
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint; see GET /openapi.json".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed("this endpoint does not accept that method".into())
+}
+
+async fn overload_or_timeout(e: BoxError) -> ApiError {
+    if e.is::<tower::timeout::error::Elapsed>() {
+        ApiError::Timeout
+    } else if e.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::Overloaded
+    } else {
+        ApiError::internal(anyhow::anyhow!("middleware error: {e}"))
+    }
+}
+
+/// Stamps the request id into problem bodies and logs the hidden cause of 500s.
+async fn render_problems(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let instance = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let Some(ext) = response.extensions().get::<ProblemExt>().cloned() else {
+        return response;
+    };
+    if let Some(cause) = &ext.cause {
+        tracing::error!(cause = %cause, "request failed");
+    } else if response.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!("request failed");
+    }
+    let mut problem = ext.problem;
+    problem.request_id = request_id;
+    problem.instance = Some(instance);
+    let (mut parts, _) = response.into_parts();
+    let rendered = problem.to_response(parts.status);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let (new_parts, body) = rendered.into_parts();
+    parts.headers.extend(new_parts.headers);
+    Response::from_parts(parts, body)
+}
+
+/// The server, bound and ready to run.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(state: AppState, bind: &str, port: u16) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind((bind, port))
+            .await
+            .with_context(|| format!("binding {bind}:{port}"))?;
+        Ok(Self {
+            listener,
+            router: build_router(state),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener")
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,147 @@
+//! Presigned uploads: the partner PUTs straight to S3, then asks the API to validate and
+//! register the object.
+
+mod common;
+
+use common::{GOOD_CSV, Options, TestApp, problem, problem_slug};
+use serde_json::{Value, json};
+
+async fn start(app: &TestApp, token: &str) -> Value {
+    let response = app
+        .http
+        .post(app.url("/v1/uploads"))
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn complete(app: &TestApp, token: &str, created: &Value) -> reqwest::Response {
+    app.http
+        .post(app.url(created["complete_url"].as_str().unwrap()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_presigned_upload_goes_straight_to_s3_and_is_registered_on_complete() {
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let created = start(&app, &token).await;
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("incoming/acme/"), "{key}");
+    let state_path = format!("/v1/uploads/{}", created["upload_id"].as_str().unwrap());
+    let state: Value = app
+        .get_with(&token, &state_path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["state"], "awaiting_upload");
+
+    // Completing before anything was uploaded is refused, and changes nothing.
+    problem(complete(&app, &token, &created).await, 409).await;
+
+    // The partner's HTTP client PUTs to the URL: no API token, no AWS credentials.
+    let put = reqwest::Client::new()
+        .put(created["upload_url"].as_str().unwrap())
+        .body(GOOD_CSV)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+
+    let response = complete(&app, &token, &created).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["key"], key.as_str());
+    assert_eq!(body["rows"], 2);
+    assert_eq!(body["encoding"], "utf-8");
+    assert_eq!(body["upload_id"], created["upload_id"]);
+
+    // Checked with the AWS SDK: the object as sent, and its record beside it.
+    assert_eq!(app.object_bytes(&key).await, GOOD_CSV.as_bytes());
+    let record: Value =
+        serde_json::from_slice(&app.object_bytes(&key.replace(".csv", ".json")).await).unwrap();
+    assert_eq!(record["sha256"], body["sha256"]);
+
+    let state: Value = app
+        .get_with(&token, &state_path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["state"], "completed");
+    // Completing again answers the same.
+    let again: Value = complete(&app, &token, &created).await.json().await.unwrap();
+    assert_eq!(again, body);
+}
+
+#[tokio::test]
+async fn a_presigned_upload_with_a_bad_header_is_deleted_and_explained() {
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let created = start(&app, &token).await;
+    let put = reqwest::Client::new()
+        .put(created["upload_url"].as_str().unwrap())
+        .body("posting_id,company_name\nP-1,株式会社テスト\n")
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+
+    let body = problem(complete(&app, &token, &created).await, 422).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("job_title"),
+        "{body}"
+    );
+    assert!(
+        app.incoming().await.is_empty(),
+        "{:?}",
+        app.incoming().await
+    );
+
+    let state_path = format!("/v1/uploads/{}", created["upload_id"].as_str().unwrap());
+    let state: Value = app
+        .get_with(&token, &state_path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["state"], "rejected");
+    assert!(state["problem"].as_str().unwrap().contains("job_title"));
+}
+
+#[tokio::test]
+async fn another_partner_cannot_complete_or_see_a_presigned_upload() {
+    let app = TestApp::spawn().await;
+    let acme = app.partner_with_token("acme").await;
+    let globex = app.partner_with_token("globex").await;
+    let created = start(&app, &acme).await;
+    problem(complete(&app, &globex, &created).await, 404).await;
+}
+
+#[tokio::test]
+async fn the_local_store_says_presigned_uploads_are_not_available_and_points_to_direct_upload() {
+    let app = TestApp::with(Options {
+        local: true,
+        ..Options::default()
+    })
+    .await;
+    let token = app.partner_with_token("acme").await;
+    let response = app
+        .http
+        .post(app.url("/v1/uploads"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, 501).await;
+    assert_eq!(problem_slug(&body), "not-available");
+    assert!(body["detail"].as_str().unwrap().contains("/v1/postings"));
+}
