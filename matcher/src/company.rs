@@ -85,6 +85,148 @@ pub struct Company {
     pub website: String,
 }
 
+/// A row of a companies CSV that could not be used, with its physical line (header = 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompanyReject {
+    pub line: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompanyCsvError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("companies CSV is missing required column(s): {0}")]
+    MissingColumns(String),
+    #[error("companies CSV header unreadable: {0}")]
+    Header(csv::Error),
+    #[error("companies CSV unreadable at line {line}: {source}")]
+    Read { line: u64, source: csv::Error },
+}
+
+const COMPANY_COLUMNS: [&str; 10] = [
+    "corporate_number",
+    "name",
+    "name_kana",
+    "name_en",
+    "prefecture",
+    "city",
+    "street",
+    "postal_code",
+    "phone",
+    "website",
+];
+
+/// Reads a company master CSV with the `companies.csv` columns (any order, UTF-8, optional
+/// BOM). `corporate_number` and `name` are required columns; the others may be absent. A row
+/// with a bad corporate number, a blank name, or a repeated corporate number is returned as a
+/// reject with its line, never silently dropped.
+pub fn read_companies_csv(
+    path: impl AsRef<std::path::Path>,
+) -> Result<(Vec<Company>, Vec<CompanyReject>), CompanyCsvError> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|source| CompanyCsvError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    read_companies(std::io::BufReader::with_capacity(1 << 20, file))
+}
+
+/// [`read_companies_csv`] over any reader.
+pub fn read_companies<R: std::io::Read>(
+    input: R,
+) -> Result<(Vec<Company>, Vec<CompanyReject>), CompanyCsvError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = rdr.headers().map_err(CompanyCsvError::Header)?.clone();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .collect();
+    let col: Vec<Option<usize>> = COMPANY_COLUMNS
+        .iter()
+        .map(|c| names.iter().position(|n| n == c))
+        .collect();
+    let missing: Vec<&str> = COMPANY_COLUMNS[..2]
+        .iter()
+        .zip(&col)
+        .filter(|(_, i)| i.is_none())
+        .map(|(c, _)| *c)
+        .collect();
+    if !missing.is_empty() {
+        return Err(CompanyCsvError::MissingColumns(missing.join(", ")));
+    }
+    let mut companies = Vec::new();
+    let mut rejects = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = rdr.position().line();
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) if e.is_io_error() => {
+                return Err(CompanyCsvError::Read { line, source: e });
+            }
+            Err(e) => {
+                rejects.push(CompanyReject {
+                    line,
+                    reason: format!("unreadable row: {e}"),
+                });
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        let field = |i: usize| {
+            col[i]
+                .and_then(|c| record.get(c))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let corporate_number = match CorporateNumber::parse(&field(0)) {
+            Ok(n) => n,
+            Err(e) => {
+                rejects.push(CompanyReject {
+                    line,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let name = field(1);
+        if name.is_empty() {
+            rejects.push(CompanyReject {
+                line,
+                reason: format!("company {corporate_number} has a blank name"),
+            });
+            continue;
+        }
+        if !seen.insert(corporate_number) {
+            rejects.push(CompanyReject {
+                line,
+                reason: format!("corporate number {corporate_number} appears more than once"),
+            });
+            continue;
+        }
+        companies.push(Company {
+            corporate_number,
+            name,
+            name_kana: field(2),
+            name_en: field(3),
+            prefecture: field(4),
+            city: field(5),
+            street: field(6),
+            postal_code: field(7),
+            phone: field(8),
+            website: field(9),
+        });
+    }
+    Ok((companies, rejects))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +253,33 @@ mod tests {
             CorporateNumber::parse("70000120500O2"),
             Err(CorporateNumberError::Shape(_))
         ));
+    }
+
+    #[test]
+    fn a_companies_csv_is_read_and_bad_rows_are_reported_with_their_line() {
+        let csv = "\u{feff}corporate_number,name,prefecture,city,phone\n\
+                   7000012050002,国税庁,東京都,千代田区,03-3581-4161\n\
+                   7000012050003,誤り,東京都,千代田区,\n\
+                   1180301018771,,愛知県,豊田市,\n\
+                   7000012050002,国税庁,東京都,千代田区,\n\
+                   1180301018771,トヨタ自動車株式会社,愛知県,豊田市,0565-28-2121\n";
+        let (companies, rejects) = read_companies(csv.as_bytes()).unwrap();
+        let names: Vec<&str> = companies.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["国税庁", "トヨタ自動車株式会社"]);
+        assert_eq!(companies[1].city, "豊田市");
+        assert_eq!(companies[1].website, "");
+        let lines: Vec<u64> = rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 4, 5]);
+    }
+
+    #[test]
+    fn a_companies_csv_without_a_name_column_is_refused() {
+        let err = read_companies("corporate_number,city\n7000012050002,千代田区\n".as_bytes())
+            .unwrap_err();
+        assert!(
+            matches!(err, CompanyCsvError::MissingColumns(ref c) if c == "name"),
+            "{err}"
+        );
     }
 
     #[test]

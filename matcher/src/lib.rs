@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod company;
 pub mod engine;
+pub mod eval;
 pub mod normalize;
 pub mod telemetry;
 

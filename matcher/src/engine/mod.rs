@@ -1,27 +1,60 @@
 //! The linking engine: an in-memory index over the company master, candidate scoring and the
-//! link / no-link decision. Pure: no files, stores or databases. (Placeholder API; the real
-//! engine replaces the bodies and keeps these names.)
+//! link / no-link decision. Pure: no files, stores or databases.
+
+mod candidates;
+mod decide;
+mod index;
+mod keys;
+mod query;
+mod score;
+#[cfg(test)]
+mod tests;
+
+pub use index::CompanyIndex;
 
 use postings::Posting;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::company::{Company, CorporateNumber};
+use crate::company::CorporateNumber;
+use decide::Place;
+use query::Query;
 
 /// Every knob of the decision, recorded in each run's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Thresholds {
-    /// Minimum score for a link.
+    /// Minimum name similarity for a link on a near (not exact) name in the stated place.
     pub accept: f64,
-    /// Minimum lead of the best candidate over the runner-up.
+    /// Minimum lead of the best candidate's name similarity over the runner-up's.
     pub margin: f64,
+    /// Near names below this similarity are not considered at all (not even as rivals).
+    pub near_name: f64,
+    /// Minimum name similarity when a phone number or web domain carries the link.
+    pub id_min_name: f64,
+    /// A phone number or domain shared by more companies than this is no evidence.
+    pub max_id_share: usize,
+    /// Link a posting that states no usable address when its name is unique nationwide.
+    pub link_name_without_address: bool,
+    /// Name / phone / domain keys held by more companies than this are not followed.
+    pub max_key_companies: usize,
+    /// Bigrams found in more names than this are skipped when looking for near names.
+    pub max_gram_companies: usize,
+    /// At most this many near-name candidates are scored per posting.
+    pub max_fuzzy_candidates: usize,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
-            accept: 0.9,
+            accept: 0.88,
             margin: 0.05,
+            near_name: 0.75,
+            id_min_name: 0.6,
+            max_id_share: 3,
+            link_name_without_address: true,
+            max_key_companies: 200,
+            max_gram_companies: 2000,
+            max_fuzzy_candidates: 32,
         }
     }
 }
@@ -67,40 +100,39 @@ pub enum Decision {
     Unmatched(Miss),
 }
 
-/// The company master, indexed once per run.
-pub struct CompanyIndex {
-    companies: Vec<Company>,
-}
-
 impl CompanyIndex {
-    pub fn build(companies: Vec<Company>) -> Self {
-        Self { companies }
-    }
-
-    pub fn len(&self) -> usize {
-        self.companies.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.companies.is_empty()
-    }
-
-    pub fn link(&self, posting: &Posting, _t: &Thresholds) -> Decision {
-        let found = self
-            .companies
+    pub fn link(&self, posting: &Posting, t: &Thresholds) -> Decision {
+        let q = Query::new(self, posting);
+        let mut gathered = candidates::exact_and_keyed(self, &q, t);
+        let mut scored: Vec<score::Scored> = gathered
+            .found
             .iter()
-            .find(|c| c.name == posting.company_name);
-        match found {
-            Some(c) => Decision::Matched(Link {
-                corporate_number: c.corporate_number,
-                score: 1.0,
-                method: "exact_name",
-            }),
-            None => Decision::Unmatched(Miss {
-                reason: UnmatchedReason::NoCandidate,
-                best: None,
-            }),
+            .map(|f| score::score(self, &q, f))
+            .collect();
+        let settled = scored.iter().any(|s| {
+            s.located == score::Agree::Yes && !matches!(s.hit, candidates::NameHit::Other)
+        }) || (!q.has_location() && scored.iter().any(|s| s.name >= 0.9));
+        if !settled {
+            candidates::add_fuzzy(self, &q, t, &mut gathered);
+            scored = gathered
+                .found
+                .iter()
+                .map(|f| score::score(self, &q, f))
+                .filter(|s| s.name >= t.near_name || s.id_evidence(t.max_key_companies))
+                .collect();
         }
+        // Candidates in corporate-number order, so every tie breaks the same way.
+        scored.sort_unstable_by_key(|s| s.id);
+        let place = if q.city.is_some() {
+            Place::City
+        } else if q.prefecture != 0 {
+            Place::Prefecture
+        } else {
+            Place::None
+        };
+        decide::decide(&scored, place, t, |s| {
+            self.entries[s.id as usize].corporate_number
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 //! Pure functions over strings; every rule is table-driven and unit-tested.
 
 pub mod address;
+pub mod kana;
 pub mod name;
 pub mod phone;
 pub mod url;

@@ -1,4 +1,12 @@
-//! Company-name normalisation. (Placeholder; the real rules replace this.)
+//! Company-name normalisation: the written name reduced to a comparable key, with the legal
+//! form and any branch / office words split off as attributes (they are evidence, not noise).
+
+mod legal;
+mod variants;
+
+pub use variants::fold_kanji;
+
+use unicode_normalization::UnicodeNormalization;
 
 /// A company name reduced to a comparable key, with what was split off kept as attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -7,14 +15,270 @@ pub struct NormalizedName {
     pub key: String,
     /// The legal form found in the name (e.g. "株式会社"), in canonical spelling.
     pub legal_form: Option<&'static str>,
-    /// Branch / office words removed from the end (e.g. "大阪支店").
+    /// Branch / office words removed from the end (e.g. "大阪支店"), folded like the key.
     pub branch: Option<String>,
 }
 
+/// Normalises a name as a partner writes it: legal form and branch words split off.
 pub fn normalize_name(raw: &str) -> NormalizedName {
+    let folded = fold_text(raw);
+    let split = split_legal_form(&folded);
+    let (name, branch) = match split.trailer {
+        Some(after) => (split.name, Some(after)),
+        None => split_branch(split.name),
+    };
+    let key = key_of(name);
+    // A name that is nothing but a branch word ("本店") keeps it as the name.
+    let (key, branch) = match branch {
+        Some(b) if !key.is_empty() => (key, Some(key_of(b)).filter(|b| !b.is_empty())),
+        Some(b) => (key_of(b), None),
+        None => (key, None),
+    };
     NormalizedName {
-        key: raw.trim().to_string(),
-        legal_form: None,
+        key,
+        legal_form: split.legal_form,
+        branch,
+    }
+}
+
+/// Normalises a name as the registry records it: the legal form is split off, but nothing is
+/// read as a branch, because a registered name never carries one ("…商店", "…本店" there are
+/// part of the name).
+pub fn normalize_registered_name(raw: &str) -> NormalizedName {
+    let folded = fold_text(raw);
+    let split = split_legal_form(&folded);
+    let name = match split.trailer {
+        Some(_) => folded.as_str(),
+        None => split.name,
+    };
+    let mut key = key_of(name);
+    if key.is_empty() {
+        key = key_of(&folded);
+    }
+    NormalizedName {
+        key,
+        legal_form: split.legal_form,
         branch: None,
     }
 }
+
+/// Character-level folding shared by every field: NFKC (full-width latin and digits to ASCII,
+/// half-width katakana to full-width, ㈱ to "(株)"), latin lower case, long-vowel marks,
+/// middle dots, variant kanji, and whitespace runs to one ASCII space.
+pub fn fold_text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut pending_space = false;
+    for c in raw.nfkc() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        let c = match c {
+            'A'..='Z' => c.to_ascii_lowercase(),
+            // Middle dots separate words inside katakana names; partners add or drop them.
+            '・' | '･' | '·' | '•' | '‧' | '∙' => continue,
+            c if is_dash(c) => {
+                if out.chars().next_back().is_some_and(is_katakana_or_mark) {
+                    // A dash after katakana is a long-vowel mark typed with the wrong key.
+                    'ー'
+                } else {
+                    '-'
+                }
+            }
+            c => fold_kanji(c),
+        };
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        if c == 'ー' && out.ends_with('ー') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The comparable key: letters, digits, kana and kanji only (and '&', which names use as a
+/// word); spaces, dots and other punctuation dropped.
+pub fn key_of(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '&' {
+            if c == 'ー' && (out.is_empty() || out.ends_with('ー')) {
+                continue;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub(crate) fn is_katakana(c: char) -> bool {
+    ('\u{30A1}'..='\u{30FA}').contains(&c)
+}
+
+fn is_katakana_or_mark(c: char) -> bool {
+    is_katakana(c) || c == 'ー'
+}
+
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '‐'
+            | '‑'
+            | '‒'
+            | '–'
+            | '—'
+            | '―'
+            | '−'
+            | 'ｰ'
+            | '〜'
+            | '~'
+            | '～'
+            | '﹣'
+            | 'ー'
+    )
+}
+
+struct LegalSplit<'a> {
+    name: &'a str,
+    legal_form: Option<&'static str>,
+    /// Text after a legal form written in the middle ("X株式会社 大阪支店"): what follows the
+    /// legal form of a 後株 name is never part of the name.
+    trailer: Option<&'a str>,
+}
+
+fn split_legal_form(folded: &str) -> LegalSplit<'_> {
+    let mut t = folded.trim_matches(is_edge_junk);
+    let mut legal_form = None;
+    while let Some((rest, canon)) = strip_leading(t).or_else(|| strip_trailing(t)) {
+        legal_form.get_or_insert(canon);
+        t = rest.trim_matches(is_edge_junk);
+    }
+    if legal_form.is_none() {
+        for &(pat, canon) in legal::JAPANESE {
+            if let Some(at) = t.find(pat) {
+                let before = t[..at].trim_matches(is_edge_junk);
+                let after = t[at + pat.len()..].trim_matches(is_edge_junk);
+                if !before.is_empty() && !after.is_empty() {
+                    return LegalSplit {
+                        name: before,
+                        legal_form: Some(canon),
+                        trailer: Some(after),
+                    };
+                }
+            }
+        }
+    }
+    LegalSplit {
+        name: t,
+        legal_form,
+        trailer: None,
+    }
+}
+
+fn is_edge_junk(c: char) -> bool {
+    c == ' ' || c == ',' || c == '、' || c == '/'
+}
+
+fn strip_leading(t: &str) -> Option<(&str, &'static str)> {
+    for &(pat, canon) in legal::JAPANESE.iter().chain(legal::KANA_PREFIX) {
+        if let Some(rest) = t.strip_prefix(pat)
+            && !rest.trim().is_empty()
+        {
+            return Some((rest, canon));
+        }
+    }
+    for &(pat, canon) in legal::ENGLISH {
+        if let Some(rest) = t.strip_prefix(pat)
+            && rest.starts_with(|c: char| !c.is_ascii_alphanumeric())
+            && !rest.trim().is_empty()
+        {
+            return Some((rest, canon));
+        }
+    }
+    None
+}
+
+fn strip_trailing(t: &str) -> Option<(&str, &'static str)> {
+    for &(pat, canon) in legal::JAPANESE.iter().chain(legal::KANA_SUFFIX) {
+        if let Some(rest) = t.strip_suffix(pat)
+            && !rest.trim().is_empty()
+        {
+            return Some((rest, canon));
+        }
+    }
+    for &(pat, canon) in legal::ENGLISH {
+        if let Some(rest) = t.strip_suffix(pat)
+            && rest.ends_with(|c: char| !c.is_ascii_alphanumeric())
+            && !rest.trim().is_empty()
+        {
+            return Some((rest, canon));
+        }
+    }
+    None
+}
+
+/// Office words that only ever name a part of a company, so they may be glued to the name
+/// ("プライム渋谷支社").
+const BRANCH_WORDS: &[&str] = &[
+    "営業本部",
+    "支店",
+    "営業所",
+    "支社",
+    "出張所",
+    "事業所",
+    "事業部",
+    "営業部",
+    "本社",
+    "本店",
+    "工場",
+    "本部",
+    "支部",
+    "分室",
+    "分店",
+];
+
+/// Words that end many registered names too ("…商店", "…センター"), so they only count as a
+/// branch when written as a separate word ("ABC 渋谷店").
+const BRANCH_WORDS_SEPARATE: &[&str] = &[
+    "店",
+    "センター",
+    "グループ",
+    "オフィス",
+    "事務所",
+    "営業課",
+    "ステーション",
+    "倉庫",
+];
+
+/// Whether a branch attribute is only an office word, with no place before it: the name was
+/// written glued ("プライム渋谷支社") and the place is still in the key.
+pub fn is_bare_office_word(branch: &str) -> bool {
+    BRANCH_WORDS.contains(&branch)
+}
+
+fn split_branch(name: &str) -> (&str, Option<&str>) {
+    if let Some((before, last)) = name.rsplit_once(' ') {
+        let before = before.trim_end();
+        let is_branch = BRANCH_WORDS
+            .iter()
+            .chain(BRANCH_WORDS_SEPARATE)
+            .any(|w| last.ends_with(w));
+        if is_branch && !before.is_empty() {
+            return (before, Some(last));
+        }
+    }
+    for w in BRANCH_WORDS {
+        if let Some(before) = name.strip_suffix(w)
+            && before.chars().count() >= 2
+        {
+            return (before.trim_end(), Some(w));
+        }
+    }
+    (name, None)
+}
+
+#[cfg(test)]
+mod tests;

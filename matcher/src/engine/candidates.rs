@@ -1,0 +1,139 @@
+//! Gathering a small candidate set for one posting: exact and alternative name keys, phone
+//! and domain keys, and (only when those leave nothing located) fuzzy bigram candidates.
+
+use rustc_hash::FxHashMap;
+
+use super::Thresholds;
+use super::index::CompanyIndex;
+use super::keys::{Id, bigrams, hash_str};
+use super::query::{Query, Rank};
+use crate::normalize::kana::loosen_latin;
+
+/// How a candidate's name met the posting's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum NameHit {
+    /// The registered name key equals a posting key variant of this rank.
+    Exact(Rank),
+    /// Another registered spelling (reading, English name, romanisation) equals it.
+    Alt(Rank),
+    /// Found by shared bigrams, or by phone / domain only.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found {
+    pub(crate) id: Id,
+    pub(crate) hit: NameHit,
+    /// Companies sharing the posting's phone, when this one is among them.
+    pub(crate) phone_share: usize,
+    pub(crate) domain_share: usize,
+}
+
+#[derive(Default)]
+pub(crate) struct Gathered {
+    pub(crate) found: Vec<Found>,
+}
+
+impl Gathered {
+    fn entry(&mut self, id: Id) -> &mut Found {
+        if let Some(i) = self.found.iter().position(|f| f.id == id) {
+            return &mut self.found[i];
+        }
+        self.found.push(Found {
+            id,
+            hit: NameHit::Other,
+            phone_share: 0,
+            domain_share: 0,
+        });
+        self.found.last_mut().expect("just pushed")
+    }
+
+    fn hit(&mut self, id: Id, hit: NameHit) {
+        let f = self.entry(id);
+        f.hit = f.hit.min(hit);
+    }
+}
+
+pub(crate) fn exact_and_keyed(index: &CompanyIndex, q: &Query, t: &Thresholds) -> Gathered {
+    let mut g = Gathered::default();
+    for (variant, rank) in &q.variants {
+        let h = hash_str(variant);
+        for &id in index.names.get(h) {
+            if *index.entries[id as usize].key == **variant {
+                g.hit(id, NameHit::Exact(*rank));
+            }
+        }
+        let alt = index.alt_names.get(h);
+        if alt.len() <= t.max_key_companies {
+            for &id in alt {
+                g.hit(id, NameHit::Alt(*rank));
+            }
+        }
+        if variant.bytes().all(|b| b.is_ascii_lowercase()) {
+            let romaji = index
+                .alt_names
+                .get(hash_str(&format!("r:{}", loosen_latin(variant))));
+            if romaji.len() <= t.max_key_companies {
+                for &id in romaji {
+                    g.hit(id, NameHit::Alt(*rank));
+                }
+            }
+        }
+    }
+    if let Some(phone) = &q.phone {
+        let ids = index.phones.get(hash_str(phone));
+        if ids.len() <= t.max_key_companies {
+            for &id in ids {
+                g.entry(id).phone_share = ids.len();
+            }
+        }
+    }
+    if let Some(domain) = &q.domain {
+        let ids = index.domains.get(hash_str(domain));
+        if ids.len() <= t.max_key_companies {
+            for &id in ids {
+                g.entry(id).domain_share = ids.len();
+            }
+        }
+    }
+    g
+}
+
+/// Adds the companies sharing the most informative bigrams with the posting's name key.
+/// Bigrams found in more than `max_gram_companies` names are skipped: they cost time and
+/// single nothing out.
+pub(crate) fn add_fuzzy(index: &CompanyIndex, q: &Query, t: &Thresholds, g: &mut Gathered) {
+    let key = q.name.key.as_str();
+    if key.is_empty() {
+        return;
+    }
+    let lists: Vec<&[Id]> = bigrams(key)
+        .into_iter()
+        .map(|gram| index.grams.get(gram))
+        .filter(|l| !l.is_empty() && l.len() <= t.max_gram_companies)
+        .collect();
+    let total = bigrams(key).len();
+    if lists.is_empty() {
+        return;
+    }
+    // Half the name's bigrams must be shared: one typo breaks at most two.
+    let need = total.div_ceil(2).max(1);
+    if lists.len() < need {
+        return;
+    }
+    let mut counts: FxHashMap<Id, u16> = FxHashMap::default();
+    for l in &lists {
+        for &id in *l {
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+    let mut best: Vec<(u16, Id)> = counts
+        .into_iter()
+        .filter(|&(_, n)| usize::from(n) >= need)
+        .map(|(id, n)| (n, id))
+        .collect();
+    best.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, id) in best.iter().take(t.max_fuzzy_candidates) {
+        g.entry(id);
+    }
+}

@@ -1,0 +1,232 @@
+//! The link / no-link decision. A wrong link costs more than a missing one, so a posting is
+//! linked only when one company is clearly singled out:
+//!
+//! 1. by name: the registered name (or another registered spelling) equals the posting's, and
+//!    it is the only such company in the city the posting states (or the prefecture, when
+//!    that is all it states); a posting that states no address links only if its name is
+//!    unique nationwide and the thresholds allow it;
+//! 2. by phone or web domain that few companies share, with a name that is similar enough;
+//! 3. by a near name (typo, dropped long-vowel mark) of the only similar company in the
+//!    posting's city, when no company has the exact name anywhere.
+//!
+//! When the name paths and the phone / domain path point at different companies, or two
+//! companies fit equally well, the posting is left unmatched as ambiguous.
+
+use super::score::{Agree, Scored};
+use super::{Decision, Link, Miss, Thresholds, UnmatchedReason};
+use crate::company::CorporateNumber;
+
+/// The finest location the posting states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    City,
+    Prefecture,
+    None,
+}
+
+pub(crate) struct Choice {
+    pub(crate) index: usize,
+    pub(crate) method: &'static str,
+}
+
+enum Outcome {
+    Link(Choice),
+    Ambiguous,
+    None,
+}
+
+pub(crate) fn decide(
+    cands: &[Scored],
+    place: Place,
+    t: &Thresholds,
+    number: impl Fn(&Scored) -> CorporateNumber,
+) -> Decision {
+    if cands.is_empty() {
+        return Decision::Unmatched(Miss {
+            reason: UnmatchedReason::NoCandidate,
+            best: None,
+        });
+    }
+    let by_name = name_path(cands, place, t);
+    let by_id = id_path(cands, t);
+    let outcome = match (by_name, by_id) {
+        (Outcome::Link(a), Outcome::Link(b)) if a.index == b.index => Outcome::Link(Choice {
+            index: a.index,
+            method: combine(a.method, b.method),
+        }),
+        (Outcome::Link(_), Outcome::Link(_)) => Outcome::Ambiguous,
+        (Outcome::Link(a), Outcome::None) | (Outcome::None, Outcome::Link(a)) => Outcome::Link(a),
+        (Outcome::Link(a), Outcome::Ambiguous) | (Outcome::Ambiguous, Outcome::Link(a)) => {
+            // A located exact name or a unique phone beats a tie on the other path only when
+            // it is the strongest kind of evidence (unique phone / domain).
+            if cands[a.index].phone_share == 1 || cands[a.index].domain_share == 1 {
+                Outcome::Link(a)
+            } else {
+                Outcome::Ambiguous
+            }
+        }
+        (Outcome::Ambiguous, _) | (_, Outcome::Ambiguous) => Outcome::Ambiguous,
+        (Outcome::None, Outcome::None) => Outcome::None,
+    };
+    let best = best_of(cands);
+    match outcome {
+        Outcome::Link(c) => Decision::Matched(Link {
+            corporate_number: number(&cands[c.index]),
+            score: round4(cands[c.index].score()),
+            method: c.method,
+        }),
+        Outcome::Ambiguous => Decision::Unmatched(Miss {
+            reason: UnmatchedReason::Ambiguous,
+            best: best.map(|b| (number(&cands[b]), round4(cands[b].score()))),
+        }),
+        Outcome::None => Decision::Unmatched(Miss {
+            reason: UnmatchedReason::BelowThreshold,
+            best: best.map(|b| (number(&cands[b]), round4(cands[b].score()))),
+        }),
+    }
+}
+
+fn combine(name: &'static str, id: &'static str) -> &'static str {
+    match (name, id) {
+        ("name+city", "phone") => "name+city+phone",
+        ("name+city", "domain") => "name+city+domain",
+        ("name+prefecture", "phone") => "name+prefecture+phone",
+        ("name+prefecture", "domain") => "name+prefecture+domain",
+        (_, "phone") => "name+phone",
+        (_, "domain") => "name+domain",
+        (n, _) => n,
+    }
+}
+
+/// Scores are rounded before they are compared or written, so that no float noise decides.
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn best_of(cands: &[Scored]) -> Option<usize> {
+    (0..cands.len()).max_by(|&a, &b| {
+        round4(cands[a].score())
+            .total_cmp(&round4(cands[b].score()))
+            // Lower index = lower corporate number wins a tie.
+            .then(b.cmp(&a))
+    })
+}
+
+fn is_name_match(c: &Scored) -> bool {
+    !matches!(c.hit, super::candidates::NameHit::Other)
+}
+
+fn name_path(cands: &[Scored], place: Place, t: &Thresholds) -> Outcome {
+    let exact: Vec<usize> = (0..cands.len())
+        .filter(|&i| is_name_match(&cands[i]))
+        .collect();
+    if !exact.is_empty() {
+        if place == Place::None {
+            return match exact.as_slice() {
+                [only] if t.link_name_without_address => Outcome::Link(Choice {
+                    index: *only,
+                    method: "name",
+                }),
+                [_] => Outcome::None,
+                _ => Outcome::Ambiguous,
+            };
+        }
+        let located: Vec<usize> = exact
+            .iter()
+            .copied()
+            .filter(|&i| cands[i].located == Agree::Yes)
+            .collect();
+        return match pick(cands, &located, t) {
+            Some(index) => Outcome::Link(Choice {
+                index,
+                method: if place == Place::City {
+                    "name+city"
+                } else {
+                    "name+prefecture"
+                },
+            }),
+            None if located.len() > 1 => Outcome::Ambiguous,
+            // The name exists, but elsewhere: another company of the same name.
+            None => Outcome::None,
+        };
+    }
+    if place == Place::None {
+        return Outcome::None;
+    }
+    // Near names, only in the stated place, only when nothing has the exact name.
+    let mut near: Vec<usize> = (0..cands.len())
+        .filter(|&i| cands[i].located == Agree::Yes && cands[i].name >= t.near_name)
+        .collect();
+    near.sort_by(|&a, &b| cands[b].name.total_cmp(&cands[a].name).then(a.cmp(&b)));
+    match near.as_slice() {
+        [] => Outcome::None,
+        [first, rest @ ..] => {
+            if cands[*first].name < t.accept {
+                return Outcome::None;
+            }
+            match rest.first() {
+                Some(second) if cands[*first].name - cands[*second].name < t.margin => {
+                    Outcome::Ambiguous
+                }
+                _ => Outcome::Link(Choice {
+                    index: *first,
+                    method: "fuzzy+place",
+                }),
+            }
+        }
+    }
+}
+
+/// One candidate out of several located exact matches: a single one, or the single one whose
+/// legal form agrees while every other's disagrees.
+fn pick(cands: &[Scored], located: &[usize], _t: &Thresholds) -> Option<usize> {
+    match located {
+        [] => None,
+        [only] => Some(*only),
+        many => {
+            let agree: Vec<usize> = many
+                .iter()
+                .copied()
+                .filter(|&i| cands[i].legal_form == Agree::Yes)
+                .collect();
+            let others_disagree = many
+                .iter()
+                .filter(|i| !agree.contains(i))
+                .all(|&i| cands[i].legal_form == Agree::No);
+            match agree.as_slice() {
+                [one] if others_disagree => Some(*one),
+                _ => None,
+            }
+        }
+    }
+}
+
+fn id_path(cands: &[Scored], t: &Thresholds) -> Outcome {
+    let mut with_id: Vec<usize> = (0..cands.len())
+        .filter(|&i| cands[i].id_evidence(t.max_id_share) && cands[i].name >= t.id_min_name)
+        .collect();
+    if with_id.is_empty() {
+        return Outcome::None;
+    }
+    with_id.sort_by(|&a, &b| cands[b].name.total_cmp(&cands[a].name).then(a.cmp(&b)));
+    let first = with_id[0];
+    if let Some(&second) = with_id.get(1)
+        && cands[first].name - cands[second].name < t.margin
+    {
+        return Outcome::Ambiguous;
+    }
+    let c = &cands[first];
+    // A shared number needs the location to agree too; a number of its own does not.
+    let unique = c.phone_share == 1 || c.domain_share == 1;
+    if !unique && c.located == Agree::No {
+        return Outcome::None;
+    }
+    Outcome::Link(Choice {
+        index: first,
+        method: if (1..=t.max_id_share).contains(&c.phone_share) {
+            "phone"
+        } else {
+            "domain"
+        },
+    })
+}

@@ -1,0 +1,94 @@
+//! A compact multimap from a 64-bit key to company ids: one sorted id array plus a hash map
+//! of ranges, so 1.4 M companies cost two allocations, not one `Vec` per key.
+
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHasher};
+
+/// Company position in the index (companies sorted by corporate number).
+pub(crate) type Id = u32;
+
+#[derive(Default)]
+pub(crate) struct KeyIndex {
+    ranges: FxHashMap<u64, (u32, u32)>,
+    ids: Vec<Id>,
+}
+
+impl KeyIndex {
+    /// Builds from (key, id) pairs in any order; ids under one key come out ascending.
+    pub(crate) fn build(mut pairs: Vec<(u64, Id)>) -> Self {
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        let mut ranges =
+            FxHashMap::with_capacity_and_hasher(pairs.len() / 2 + 1, Default::default());
+        let mut start = 0usize;
+        while start < pairs.len() {
+            let key = pairs[start].0;
+            let mut end = start + 1;
+            while end < pairs.len() && pairs[end].0 == key {
+                end += 1;
+            }
+            ranges.insert(key, (start as u32, (end - start) as u32));
+            start = end;
+        }
+        let ids = pairs.into_iter().map(|(_, id)| id).collect();
+        Self { ranges, ids }
+    }
+
+    pub(crate) fn get(&self, key: u64) -> &[Id] {
+        match self.ranges.get(&key) {
+            Some(&(s, n)) => &self.ids[s as usize..(s + n) as usize],
+            None => &[],
+        }
+    }
+}
+
+pub(crate) fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    s.hash(&mut h);
+    // Fx mixes poorly in the low bits for short inputs; one multiply spreads them.
+    h.finish().wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Key of a character bigram: the two code points side by side, no hashing needed.
+pub(crate) fn bigram(a: char, b: char) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// The distinct bigrams of a key, in first-seen order (a one-character key is its own gram).
+pub(crate) fn bigrams(key: &str) -> Vec<u64> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut out: Vec<u64> = Vec::with_capacity(chars.len());
+    if chars.len() == 1 {
+        out.push(bigram(chars[0], '\0'));
+    }
+    for w in chars.windows(2) {
+        let g = bigram(w[0], w[1]);
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_grouped_by_key_and_sorted() {
+        let idx = KeyIndex::build(vec![(7, 3), (1, 2), (7, 1), (7, 3)]);
+        assert_eq!(idx.get(7), &[1, 3]);
+        assert_eq!(idx.get(1), &[2]);
+        assert!(idx.get(99).is_empty());
+    }
+
+    #[test]
+    fn bigrams_are_distinct() {
+        assert_eq!(bigrams("ああああ").len(), 1);
+        assert_eq!(bigrams("abc").len(), 2);
+        assert_eq!(bigrams("a").len(), 1);
+        assert!(bigrams("").is_empty());
+    }
+}

@@ -1,0 +1,117 @@
+//! What a posting says about its employer, normalised once: name key variants, where, phone,
+//! web domain.
+
+use postings::Posting;
+
+use super::index::{CompanyIndex, NO_CITY, city_key, prefecture_number};
+use crate::normalize::address::{Address, parse_address};
+use crate::normalize::name::{NormalizedName, is_bare_office_word, normalize_name};
+use crate::normalize::phone::normalize_phone;
+use crate::normalize::url::normalize_domain;
+
+/// How much of the written name a key variant dropped: 0 = all of it, 1 = a branch / office
+/// word, 2 = also a place name glued before the office word.
+pub(crate) type Rank = u8;
+
+pub(crate) struct Query {
+    pub(crate) name: NormalizedName,
+    pub(crate) variants: Vec<(String, Rank)>,
+    /// 1..=47, 0 when not stated.
+    pub(crate) prefecture: u8,
+    /// None: no city stated; Some(NO_CITY): a city the master does not know.
+    pub(crate) city: Option<u32>,
+    pub(crate) phone: Option<String>,
+    pub(crate) domain: Option<String>,
+}
+
+impl Query {
+    pub(crate) fn new(index: &CompanyIndex, posting: &Posting) -> Self {
+        let name = normalize_name(&posting.company_name);
+        let variants = key_variants(&name);
+        let address = place_of(posting);
+        let mut prefecture = address.prefecture.map_or(0, prefecture_number);
+        let city = address.city.map(|c| {
+            index
+                .cities
+                .get(city_key(&c).as_str())
+                .copied()
+                .unwrap_or(NO_CITY)
+        });
+        if prefecture == 0 {
+            // "横浜市中区…" alone still says 神奈川県 when only one prefecture has that city.
+            if let Some(c) = city.filter(|&c| c != NO_CITY) {
+                let prefs = index.city_prefectures[c as usize];
+                if prefs.count_ones() == 1 {
+                    prefecture = prefs.trailing_zeros() as u8 + 1;
+                }
+            }
+        }
+        Self {
+            name,
+            variants,
+            prefecture,
+            city,
+            phone: normalize_phone(&posting.company_phone),
+            domain: normalize_domain(&posting.company_url),
+        }
+    }
+
+    /// Whether the posting states any usable location.
+    pub(crate) fn has_location(&self) -> bool {
+        self.city.is_some() || self.prefecture != 0
+    }
+}
+
+/// Where the posting places its employer. The company address counts first; when it is
+/// blank the work location stands in for it, and when it names only a prefecture, a work
+/// location in that same prefecture supplies the city. (Small employers mostly hire where
+/// they are; a work location in another prefecture is a branch and says nothing.)
+fn place_of(posting: &Posting) -> Address {
+    let mut address = parse_address(&posting.company_address);
+    if address.city.is_some() {
+        return address;
+    }
+    let work = parse_address(&posting.work_location);
+    match address.prefecture {
+        None => work,
+        Some(p) => {
+            if work.prefecture == Some(p) {
+                address.city = work.city;
+            }
+            address
+        }
+    }
+}
+
+fn key_variants(name: &NormalizedName) -> Vec<(String, Rank)> {
+    let mut out = Vec::with_capacity(4);
+    let Some(branch) = name.branch.as_deref() else {
+        if !name.key.is_empty() {
+            out.push((name.key.clone(), 0));
+        }
+        return out;
+    };
+    out.push((format!("{}{}", name.key, branch), 0));
+    out.push((name.key.clone(), 1));
+    if !is_bare_office_word(branch) {
+        return out;
+    }
+    // "プライムウェブ渋谷支社": the office word came off but the place before it did not;
+    // try dropping up to four kanji, keeping at least two characters of name.
+    let chars: Vec<char> = name.key.chars().collect();
+    for cut in 1..=4usize {
+        if chars.len() < cut + 2 {
+            break;
+        }
+        let dropped = &chars[chars.len() - cut..];
+        if !dropped.iter().all(|c| is_kanji(*c)) {
+            break;
+        }
+        out.push((chars[..chars.len() - cut].iter().collect(), 2));
+    }
+    out
+}
+
+fn is_kanji(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c) || c == '々'
+}
