@@ -2,6 +2,7 @@
 
 pub mod csv;
 pub mod ids;
+pub mod intake;
 pub mod layout;
 pub mod posting;
 mod record;

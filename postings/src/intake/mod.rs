@@ -1,0 +1,237 @@
+//! The one place a byte stream becomes a registered upload (API direct uploads, the API's
+//! presigned "complete" step, the matcher's seeding of sample uploads).
+//!
+//! The body goes to the store as it arrives while the contract reader checks the same bytes on
+//! a blocking thread. Only if the whole file passes (header, charset, size) is the object
+//! finished and its [`UploadRecord`] written after it; on any failure the upload is aborted,
+//! so a refused file leaves nothing behind.
+
+mod pipe;
+
+use bytes::Bytes;
+use chrono::Utc;
+use futures::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+pub use pipe::Validated;
+use pipe::{CHANNEL_CHUNKS, ChannelReader};
+
+use crate::csv::{Charset, ContractError};
+use crate::ids::{PartnerId, UploadId};
+use crate::layout;
+use crate::record::UploadRecord;
+use crate::store::{ObjectWriter, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntakeLimits {
+    /// Largest accepted body, in bytes.
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The file breaks the contract as a whole (bad header, unknown charset, empty).
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error("the upload is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    /// Reading the request body failed (typically the client went away).
+    #[error("reading the upload failed: {0}")]
+    Body(std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("intake failed: {0}")]
+    Internal(String),
+}
+
+/// Streams `body` into the store as a new upload of `partner` and registers it.
+pub async fn ingest<S>(
+    store: &Store,
+    partner: &PartnerId,
+    declared_charset: Option<&str>,
+    body: S,
+    limits: IntakeLimits,
+) -> Result<UploadRecord, IntakeError>
+where
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
+{
+    check_declared(declared_charset)?;
+    let upload_id = UploadId::new();
+    let received_at = Utc::now();
+    let key = layout::upload_key(partner, &received_at.date_naive(), &upload_id);
+    let writer = store.writer(&key, true).await?;
+    let scanned = scan(body, Some(writer), declared_charset, limits).await?;
+    let record = UploadRecord {
+        upload_id,
+        partner: partner.clone(),
+        key: key.clone(),
+        bytes: scanned.bytes,
+        rows: scanned.validated.rows,
+        rejected_rows: scanned.validated.rejected_rows,
+        sha256: scanned.sha256,
+        encoding: scanned.validated.charset.label().to_owned(),
+        received_at,
+    };
+    if let Err(e) = put_record(store, &record).await {
+        // Without its record the object is invisible to the matcher: remove it.
+        store.delete(&key).await.ok();
+        return Err(e);
+    }
+    tracing::info!(upload_id = %upload_id, partner = %partner, key = %key, bytes = record.bytes,
+        rows = record.rows, rejected_rows = record.rejected_rows, encoding = %record.encoding,
+        "upload registered");
+    Ok(record)
+}
+
+/// Validates an object a client uploaded directly (presigned PUT) and registers it; a file
+/// that fails is deleted. Registering the same object twice returns the existing record.
+pub async fn verify_existing(
+    store: &Store,
+    partner: &PartnerId,
+    key: &str,
+    upload_id: UploadId,
+    declared_charset: Option<&str>,
+    limits: IntakeLimits,
+) -> Result<UploadRecord, IntakeError> {
+    let record_key = layout::record_key_for(key);
+    if let Ok(existing) = store.get(&record_key).await {
+        if let Ok(record) = serde_json::from_slice::<UploadRecord>(&existing) {
+            if record.upload_id == upload_id && record.key == key {
+                return Ok(record);
+            }
+        }
+    }
+    check_declared(declared_charset)?;
+    let meta = store.head(key).await?.ok_or(StoreError::NotFound)?;
+    let result = if meta.size > limits.max_bytes {
+        Err(IntakeError::TooLarge {
+            limit: limits.max_bytes,
+        })
+    } else {
+        let reader = store.reader(key).await?;
+        let body = tokio_util::io::ReaderStream::new(reader);
+        scan(body, None, declared_charset, limits).await
+    };
+    let scanned = match result {
+        Ok(s) => s,
+        Err(e) => {
+            if !matches!(e, IntakeError::Store(_)) {
+                store.delete(key).await?;
+            }
+            return Err(e);
+        }
+    };
+    let record = UploadRecord {
+        upload_id,
+        partner: partner.clone(),
+        key: key.to_owned(),
+        bytes: scanned.bytes,
+        rows: scanned.validated.rows,
+        rejected_rows: scanned.validated.rejected_rows,
+        sha256: scanned.sha256,
+        encoding: scanned.validated.charset.label().to_owned(),
+        received_at: Utc::now(),
+    };
+    put_record(store, &record).await?;
+    Ok(record)
+}
+
+fn check_declared(declared: Option<&str>) -> Result<(), ContractError> {
+    match declared.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(label) if Charset::from_label(label).is_none() => {
+            Err(ContractError::UnknownCharset(label.to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn put_record(store: &Store, record: &UploadRecord) -> Result<(), IntakeError> {
+    let json =
+        serde_json::to_vec_pretty(record).map_err(|e| IntakeError::Internal(e.to_string()))?;
+    store
+        .put_new(&layout::record_key_for(&record.key), Bytes::from(json))
+        .await?;
+    Ok(())
+}
+
+struct Scanned {
+    bytes: u64,
+    sha256: String,
+    validated: Validated,
+}
+
+/// Reads the whole body once: into the writer (if any), through the validator, the hash and
+/// the byte count. On success the writer is finished; on failure it is aborted.
+async fn scan<S>(
+    mut body: S,
+    mut writer: Option<ObjectWriter>,
+    declared_charset: Option<&str>,
+    limits: IntakeLimits,
+) -> Result<Scanned, IntakeError>
+where
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
+{
+    let (tx, rx) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
+    let declared = declared_charset.map(str::to_owned);
+    let validator = tokio::task::spawn_blocking(move || {
+        pipe::validate(ChannelReader::new(rx), declared.as_deref())
+    });
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+
+    let streamed: Result<(), IntakeError> = async {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(IntakeError::Body)?;
+            bytes += chunk.len() as u64;
+            if bytes > limits.max_bytes {
+                return Err(IntakeError::TooLarge {
+                    limit: limits.max_bytes,
+                });
+            }
+            hasher.update(&chunk);
+            if let Some(w) = writer.as_mut() {
+                w.write(&chunk).await?;
+            }
+            if tx.send(chunk).await.is_err() {
+                // The validator stopped early: its verdict says why.
+                break;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    drop(tx);
+
+    let verdict = match streamed {
+        Err(e) => {
+            validator.abort();
+            Err(e)
+        }
+        Ok(()) => match validator.await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(contract)) => Err(IntakeError::Contract(contract)),
+            Err(join) => Err(IntakeError::Internal(format!("validator failed: {join}"))),
+        },
+    };
+    match verdict {
+        Ok(validated) => {
+            if let Some(w) = writer {
+                w.finish().await?;
+            }
+            Ok(Scanned {
+                bytes,
+                sha256: hex::encode(hasher.finalize()),
+                validated,
+            })
+        }
+        Err(e) => {
+            if let Some(w) = writer {
+                if let Err(abort) = w.abort().await {
+                    tracing::warn!(error = %abort, "aborting a refused upload failed");
+                }
+            }
+            Err(e)
+        }
+    }
+}

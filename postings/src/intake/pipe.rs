@@ -1,0 +1,75 @@
+//! The validating side of intake: the contract reader runs on a blocking thread, fed the same
+//! chunks the store receives through a small bounded channel, so validation keeps pace with
+//! the upload and memory stays at a few chunks.
+
+use std::io::{self, Read};
+
+use bytes::{Buf, Bytes};
+use tokio::sync::mpsc;
+
+use crate::csv::{Charset, ContractError, PostingReader, RowOutcome};
+
+/// How many chunks may wait for the validator before the upload waits for it.
+pub const CHANNEL_CHUNKS: usize = 8;
+
+/// What the validator learned about a whole file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validated {
+    pub charset: Charset,
+    pub rows: u64,
+    pub rejected_rows: u64,
+}
+
+/// A `Read` over chunks arriving on a channel; end of input when the sender is dropped.
+pub struct ChannelReader {
+    rx: mpsc::Receiver<Bytes>,
+    current: Bytes,
+}
+
+impl ChannelReader {
+    pub fn new(rx: mpsc::Receiver<Bytes>) -> Self {
+        Self {
+            rx,
+            current: Bytes::new(),
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current.advance(n);
+        Ok(n)
+    }
+}
+
+/// Runs the contract over everything the channel delivers. Returning early (a bad header)
+/// drops the receiver, which the sending side notices on its next send.
+pub fn validate(
+    input: ChannelReader,
+    declared_charset: Option<&str>,
+) -> Result<Validated, ContractError> {
+    let mut reader = PostingReader::new(input, declared_charset)?;
+    let (mut rows, mut rejected_rows) = (0, 0);
+    for outcome in reader.by_ref() {
+        rows += 1;
+        if matches!(outcome, RowOutcome::Rejected(_)) {
+            rejected_rows += 1;
+        }
+    }
+    if let Some(e) = reader.take_error() {
+        return Err(ContractError::Io(e));
+    }
+    Ok(Validated {
+        charset: reader.charset(),
+        rows,
+        rejected_rows,
+    })
+}
