@@ -10,6 +10,7 @@ use postings::UploadRecord;
 use postings::intake::{self, IntakeError, IntakeLimits};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 
 use super::body::{ByteStream, csv_body};
 use super::uploads::{UploadState, save_state};
@@ -60,14 +61,19 @@ pub async fn upload(
     // The work runs in its own task: if the client goes away or the request times out, the
     // intake still sees the body end in an error and aborts the partial object, and the
     // idempotency key is still released.
-    let task = tokio::spawn(async move {
-        match idem {
-            None => ingest(&state, &partner, body.charset, body.stream)
-                .await
-                .map(|r| accepted(&r, false)),
-            Some(key) => with_idempotency(&state, &partner, &key, body.charset, body.stream).await,
+    let task = tokio::spawn(
+        async move {
+            match idem {
+                None => ingest(&state, &partner, body.charset, body.stream)
+                    .await
+                    .map(|r| accepted(&r, false)),
+                Some(key) => {
+                    with_idempotency(&state, &partner, &key, body.charset, body.stream).await
+                }
+            }
         }
-    });
+        .instrument(tracing::Span::current()),
+    );
     task.await.map_err(ApiError::internal)?
 }
 

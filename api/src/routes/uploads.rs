@@ -19,6 +19,7 @@ use postings::intake::{self, IntakeLimits};
 use postings::layout;
 use postings::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use super::postings::{UploadResponse, intake_error};
 use crate::auth::AuthorizedPartner;
@@ -220,17 +221,20 @@ pub async fn complete(
     let task_state = state.clone();
     let task_upload = upload.clone();
     let partner_id = partner.id.clone();
-    let result = tokio::spawn(async move {
-        intake::verify_existing(
-            &task_state.store,
-            &partner_id,
-            &task_upload.key,
-            task_upload.upload_id,
-            task_upload.charset.as_deref(),
-            limits,
-        )
-        .await
-    })
+    let result = tokio::spawn(
+        async move {
+            intake::verify_existing(
+                &task_state.store,
+                &partner_id,
+                &task_upload.key,
+                task_upload.upload_id,
+                task_upload.charset.as_deref(),
+                limits,
+            )
+            .await
+        }
+        .instrument(tracing::Span::current()),
+    )
     .await
     .map_err(ApiError::internal)?;
     match result {
