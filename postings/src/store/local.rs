@@ -116,6 +116,10 @@ impl LocalStore {
         key: &str,
         if_absent: bool,
     ) -> Result<LocalWriter, StoreError> {
+        // Fails fast; the atomic decision is the link(2) in finish.
+        if if_absent && self.head(key).await?.is_some() {
+            return Err(StoreError::AlreadyExists);
+        }
         let tmp = self.temp_path(key);
         let tmp_dir = self.root.join(TMP_DIR);
         tokio::fs::create_dir_all(&tmp_dir)
