@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod company;
+pub mod db;
 pub mod engine;
 pub mod eval;
 pub mod normalize;

@@ -1,0 +1,206 @@
+//! The company database: PostgreSQL in production, SQLite as the embedded default. One logical
+//! schema (`migrations/postgres`, `migrations/sqlite`), one enum so that callers never branch on
+//! the backend. Queries are built at run time (no database is needed to compile).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
+use sqlx::{PgPool, Row, SqlitePool};
+
+use crate::company::{Company, CorporateNumber, CorporateNumberError};
+
+pub mod import;
+pub mod postings;
+
+pub use import::{CompanyReject, ImportSummary};
+pub use postings::{LoadOutcome, LoadedPosting, RunLoad};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL (expected postgres://… or sqlite:…): {0}")]
+    UnsupportedUrl(String),
+    #[error("cannot create the directory for the SQLite database {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("companies table holds an invalid corporate number: {0}")]
+    BadCompany(#[from] CorporateNumberError),
+    #[error(
+        "run {run_id} is older than run {newer} already loaded for partner {partner}; \
+         loading it would roll that partner's postings back"
+    )]
+    OutOfOrder {
+        run_id: String,
+        partner: String,
+        newer: String,
+    },
+    #[error("{0}")]
+    Import(#[from] import::ImportError),
+}
+
+/// A pool on one of the two backends.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+impl Db {
+    /// `postgres://…` / `postgresql://…`, or `sqlite:path` / `sqlite://path` (the file and its
+    /// directory are created when missing).
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            Ok(Self::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            if let Some(dir) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_path_buf)) {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(&dir).map_err(|source| DbError::CreateDir {
+                        path: dir.display().to_string(),
+                        source,
+                    })?;
+                }
+            }
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await?;
+            Ok(Self::Sqlite(pool))
+        } else {
+            Err(DbError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    /// Applies the backend's migrations (idempotent).
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Self::Postgres(pool) => pool.close().await,
+            Self::Sqlite(pool) => pool.close().await,
+        }
+    }
+
+    pub async fn count_companies(&self) -> Result<u64, DbError> {
+        let n: i64 = match self {
+            Self::Postgres(pool) => {
+                sqlx::query_scalar("SELECT count(*) FROM companies")
+                    .fetch_one(pool)
+                    .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT count(*) FROM companies")
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The whole company master, streamed row by row from the database (no second copy of the
+    /// result set in memory), in corporate-number order so that runs are reproducible.
+    pub async fn load_companies(&self) -> Result<Vec<Company>, DbError> {
+        let capacity = usize::try_from(self.count_companies().await?).unwrap_or(0);
+        let mut companies = Vec::with_capacity(capacity);
+        match self {
+            Self::Postgres(pool) => {
+                let mut rows = sqlx::query(SELECT_COMPANIES).fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    companies.push(company_from_pg(&row)?);
+                }
+            }
+            Self::Sqlite(pool) => {
+                let mut rows = sqlx::query(SELECT_COMPANIES).fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    companies.push(company_from_sqlite(&row)?);
+                }
+            }
+        }
+        // Sorting here is cheaper than an index-ordered scan of the whole table.
+        companies.sort_unstable_by_key(|c| c.corporate_number);
+        Ok(companies)
+    }
+}
+
+const SELECT_COMPANIES: &str = "SELECT corporate_number, name, name_kana, name_en, prefecture, \
+     city, street, postal_code, phone, website FROM companies";
+
+macro_rules! company_from_row {
+    ($name:ident, $row:ty) => {
+        fn $name(row: &$row) -> Result<Company, DbError> {
+            let number: &str = row.try_get(0)?;
+            Ok(Company {
+                corporate_number: CorporateNumber::parse(number)?,
+                name: row.try_get(1)?,
+                name_kana: row.try_get(2)?,
+                name_en: row.try_get(3)?,
+                prefecture: row.try_get(4)?,
+                city: row.try_get(5)?,
+                street: row.try_get(6)?,
+                postal_code: row.try_get(7)?,
+                phone: row.try_get(8)?,
+                website: row.try_get(9)?,
+            })
+        }
+    };
+}
+company_from_row!(company_from_pg, PgRow);
+company_from_row!(company_from_sqlite, SqliteRow);
+
+/// The file behind a `sqlite:` URL, if it names one (not `:memory:`).
+fn sqlite_file(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| Path::new(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file_and_memory_names_none() {
+        assert_eq!(
+            sqlite_file("sqlite://.data/matcher.db"),
+            Some(Path::new(".data/matcher.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:/tmp/x.db?mode=rwc"),
+            Some(Path::new("/tmp/x.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+}
