@@ -153,35 +153,54 @@ fn name_path(cands: &[Scored], place: Place, t: &Thresholds) -> Outcome {
     if place == Place::None {
         return Outcome::None;
     }
-    // Near names, only in the stated place, only when nothing has the exact name.
+    // Near names (a typo, a dropped long-vowel mark): only in the stated place, only when no
+    // company has the exact name, and only when no rival is about as near.
     let mut near: Vec<usize> = (0..cands.len())
         .filter(|&i| cands[i].located == Agree::Yes && cands[i].name >= t.near_name)
         .collect();
-    near.sort_by(|&a, &b| cands[b].name.total_cmp(&cands[a].name).then(a.cmp(&b)));
-    match near.as_slice() {
-        [] => Outcome::None,
-        [first, rest @ ..] => {
-            if cands[*first].name < t.accept {
-                return Outcome::None;
-            }
-            match rest.first() {
-                Some(second) if cands[*first].name - cands[*second].name < t.margin => {
-                    Outcome::Ambiguous
-                }
-                _ => Outcome::Link(Choice {
-                    index: *first,
-                    method: "fuzzy+place",
-                }),
-            }
+    near.sort_by(|&a, &b| {
+        cands[a]
+            .edits
+            .cmp(&cands[b].edits)
+            .then(cands[b].name.total_cmp(&cands[a].name))
+            .then(a.cmp(&b))
+    });
+    let Some((&first, rest)) = near.split_first() else {
+        return Outcome::None;
+    };
+    let c = &cands[first];
+    let allowed = if c.key_chars >= t.long_name_chars {
+        t.max_edits_long
+    } else {
+        t.max_edits
+    };
+    if c.key_chars < t.min_fuzzy_chars || c.edits == 0 || c.edits > allowed {
+        return Outcome::None;
+    }
+    match rest.first() {
+        Some(&second)
+            if cands[second].edits <= c.edits || c.name - cands[second].name < t.margin =>
+        {
+            Outcome::Ambiguous
         }
+        _ => Outcome::Link(Choice {
+            index: first,
+            method: "near_name+place",
+        }),
     }
 }
 
-/// One candidate out of several located exact matches: a single one, or the single one whose
-/// legal form agrees while every other's disagrees.
+/// One candidate out of several located name matches: the only one at the best rank (the
+/// whole written name beats the name with its office words cut off), else the only one at
+/// that rank whose legal form agrees while every other's disagrees.
 fn pick(cands: &[Scored], located: &[usize], _t: &Thresholds) -> Option<usize> {
-    match located {
-        [] => None,
+    let best = located.iter().map(|&i| cands[i].hit).min()?;
+    let top: Vec<usize> = located
+        .iter()
+        .copied()
+        .filter(|&i| cands[i].hit == best)
+        .collect();
+    match top.as_slice() {
         [only] => Some(*only),
         many => {
             let agree: Vec<usize> = many

@@ -23,11 +23,17 @@ use query::Query;
 /// Every knob of the decision, recorded in each run's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Thresholds {
-    /// Minimum name similarity for a link on a near (not exact) name in the stated place.
-    pub accept: f64,
+    /// Most character edits (typo, dropped mark, swapped pair) for a near-name link.
+    pub max_edits: usize,
+    /// ... and for names of at least `long_name_chars` characters.
+    pub max_edits_long: usize,
+    pub long_name_chars: usize,
+    /// Names shorter than this never link on a near spelling: one edit is too much of them.
+    pub min_fuzzy_chars: usize,
     /// Minimum lead of the best candidate's name similarity over the runner-up's.
     pub margin: f64,
-    /// Near names below this similarity are not considered at all (not even as rivals).
+    /// Candidates whose name similarity is below this are not considered at all (not even as
+    /// rivals).
     pub near_name: f64,
     /// Minimum name similarity when a phone number or web domain carries the link.
     pub id_min_name: f64,
@@ -46,9 +52,12 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
-            accept: 0.88,
+            max_edits: 1,
+            max_edits_long: 2,
+            long_name_chars: 10,
+            min_fuzzy_chars: 3,
             margin: 0.05,
-            near_name: 0.75,
+            near_name: 0.6,
             id_min_name: 0.6,
             max_id_share: 3,
             link_name_without_address: true,

@@ -5,7 +5,9 @@ use postings::Posting;
 
 use super::index::{CompanyIndex, NO_CITY, city_key, prefecture_number};
 use crate::normalize::address::{Address, parse_address};
-use crate::normalize::name::{NormalizedName, is_bare_office_word, normalize_name};
+use crate::normalize::name::{
+    GLUED_SITE_WORDS, NormalizedName, is_bare_office_word, normalize_name,
+};
 use crate::normalize::phone::normalize_phone;
 use crate::normalize::url::normalize_domain;
 
@@ -85,20 +87,34 @@ fn place_of(posting: &Posting) -> Address {
 
 fn key_variants(name: &NormalizedName) -> Vec<(String, Rank)> {
     let mut out = Vec::with_capacity(4);
-    let Some(branch) = name.branch.as_deref() else {
-        if !name.key.is_empty() {
-            out.push((name.key.clone(), 0));
+    let key = match name.branch.as_deref() {
+        Some(branch) => {
+            out.push((format!("{}{}", name.key, branch), 0));
+            out.push((name.key.clone(), 1));
+            if !is_bare_office_word(branch) {
+                return out;
+            }
+            name.key.clone()
         }
-        return out;
+        None => {
+            if name.key.is_empty() {
+                return out;
+            }
+            out.push((name.key.clone(), 0));
+            let Some(stem) = GLUED_SITE_WORDS
+                .iter()
+                .find_map(|w| name.key.strip_suffix(w))
+                .filter(|stem| stem.chars().count() >= 2)
+            else {
+                return out;
+            };
+            out.push((stem.to_string(), 1));
+            stem.to_string()
+        }
     };
-    out.push((format!("{}{}", name.key, branch), 0));
-    out.push((name.key.clone(), 1));
-    if !is_bare_office_word(branch) {
-        return out;
-    }
     // "プライムウェブ渋谷支社": the office word came off but the place before it did not;
     // try dropping up to four kanji, keeping at least two characters of name.
-    let chars: Vec<char> = name.key.chars().collect();
+    let chars: Vec<char> = key.chars().collect();
     for cut in 1..=4usize {
         if chars.len() < cut + 2 {
             break;

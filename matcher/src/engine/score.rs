@@ -18,6 +18,11 @@ pub(crate) struct Scored {
     pub(crate) id: Id,
     pub(crate) hit: NameHit,
     pub(crate) name: f64,
+    /// Character edits (insert, delete, substitute, swap) between the posting's key and the
+    /// registered one: 0 for name hits, `NOT_NEAR` when the legal form says another company.
+    pub(crate) edits: usize,
+    /// Characters in the posting's name key.
+    pub(crate) key_chars: usize,
     /// Agreement at the finest level the posting states (city, else prefecture).
     pub(crate) located: Agree,
     pub(crate) prefecture: Agree,
@@ -74,10 +79,29 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
         (Some(_), Some(_)) => Agree::No,
         _ => Agree::Unknown,
     };
+    // 有限会社X and 株式会社X are two registrations, two companies: the same words under
+    // another legal form are a near name at best, never an exact one.
+    let edits = match f.hit {
+        NameHit::Exact(_) | NameHit::Alt(_) => 0,
+        NameHit::Other => q
+            .variants
+            .iter()
+            .filter(|(_, r)| *r <= 1)
+            .map(|(v, _)| strsim::osa_distance(v, &e.key))
+            .min()
+            .unwrap_or(NOT_NEAR),
+    };
+    let (hit, name, edits) = if legal_form == Agree::No {
+        (NameHit::Other, name.min(LEGAL_FORM_MISMATCH), NOT_NEAR)
+    } else {
+        (f.hit, name, edits)
+    };
     Scored {
         id: f.id,
-        hit: f.hit,
+        hit,
         name,
+        edits,
+        key_chars: q.name.key.chars().count(),
         located,
         prefecture,
         legal_form,
@@ -85,6 +109,13 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
         domain_share: f.domain_share,
     }
 }
+
+/// Name similarity given to the same name under a different legal form: a rival worth
+/// noticing, never enough for a link on name and place alone.
+const LEGAL_FORM_MISMATCH: f64 = 0.85;
+
+/// Edit count standing for "not a spelling of this name".
+pub(crate) const NOT_NEAR: usize = 99;
 
 fn city_agreement(city: u32, prefecture: Agree, e: &Entry) -> Agree {
     if city != NO_CITY && e.city == city && prefecture != Agree::No {

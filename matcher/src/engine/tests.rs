@@ -229,5 +229,5 @@ fn results_are_identical_on_one_thread_and_on_several() {
 #[test]
 fn thresholds_serialise_for_the_manifest() {
     let v = serde_json::to_value(Thresholds::default()).unwrap();
-    assert!(v.get("accept").is_some() && v.get("margin").is_some());
+    assert!(v.get("max_edits").is_some() && v.get("margin").is_some());
 }

@@ -152,8 +152,9 @@ pub fn evaluate(predictions: &[Prediction], truth: &[Truth]) -> Report {
 
 /// How many registered postings can be singled out from what the posting says: the
 /// company's normalised name is unique within the posting's stated city (or prefecture when
-/// only that is stated, or nationwide when no usable address is given), or the posting's
-/// phone or web domain belongs to that company only.
+/// only that is stated, or nationwide when no usable address is given, or when the stated
+/// address is not the company's), or the posting's phone or web domain belongs to that
+/// company only. Only the posting's company address counts as its address here.
 pub fn singled_out(companies: &[Company], postings: &[Posting], truth: &[Truth]) -> usize {
     struct Place {
         prefecture: Option<&'static str>,
@@ -214,7 +215,13 @@ pub fn singled_out(companies: &[Company], postings: &[Posting], truth: &[Truth])
                 None => pref_ok,
             }
         };
-        let name_unique = in_place(ci) && same_name.iter().filter(|&&j| in_place(j)).count() == 1;
+        // A stated place that does not hold the company (a branch's address) tells nothing
+        // about it; the name must then be unique nationwide, as with no address at all.
+        let name_unique = if in_place(ci) {
+            same_name.iter().filter(|&&j| in_place(j)).count() == 1
+        } else {
+            same_name.len() == 1
+        };
         if name_unique || phone_unique || domain_unique {
             count += 1;
         }

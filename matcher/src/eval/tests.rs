@@ -6,6 +6,7 @@ fn n(s: &str) -> CorporateNumber {
 
 const A: &str = "7000012050002";
 const B: &str = "1180301018771";
+const C: &str = "8000000000001";
 
 fn truth(id: &str, number: Option<&str>, variations: &[&str]) -> Truth {
     Truth {
@@ -85,6 +86,7 @@ fn the_ceiling_counts_names_unique_in_the_stated_place_or_a_phone_of_its_own() {
     let companies = vec![
         company(A, "株式会社山田商事", "東京都", "千代田区", "03-1111-2222"),
         company(B, "山田商事株式会社", "大阪府", "大阪市北区", ""),
+        company(C, "株式会社ユニーク工業", "北海道", "旭川市", ""),
     ];
     let postings = vec![
         // City stated and right: singled out.
@@ -95,9 +97,11 @@ fn the_ceiling_counts_names_unique_in_the_stated_place_or_a_phone_of_its_own() {
         posting("p3", "山田商事", "", "03-1111-2222"),
         // No address, no phone: cannot be told apart.
         posting("p4", "山田商事", "", ""),
-        // The stated city is a branch's: A is not in 港区.
+        // The stated city is a branch's (A is not in 港区), and two 山田商事 exist nationwide.
         posting("p5", "山田商事", "東京都港区1-1", ""),
         posting("p6", "山田商事", "", ""),
+        // A branch's address, but the only ユニーク工業 in the country.
+        posting("p7", "ユニーク工業", "福岡県福岡市博多区1-1", ""),
     ];
     let truth = vec![
         truth("p1", Some(A), &[]),
@@ -106,6 +110,7 @@ fn the_ceiling_counts_names_unique_in_the_stated_place_or_a_phone_of_its_own() {
         truth("p4", Some(A), &[]),
         truth("p5", Some(A), &[]),
         truth("p6", None, &[]),
+        truth("p7", Some(C), &[]),
     ];
-    assert_eq!(singled_out(&companies, &postings, &truth), 3);
+    assert_eq!(singled_out(&companies, &postings, &truth), 4);
 }

@@ -73,9 +73,27 @@ pub(super) const JAPANESE: &[(&str, &str)] = &[
     ("(独)", "独立行政法人"),
 ];
 
-/// Bank-transfer style abbreviations (全銀協 kana): "カ)ヤマダ" before the name, "ヤマダ(カ"
-/// after it.
-pub(super) const KANA_PREFIX: &[(&str, &str)] = &[
+/// Abbreviations that only ever come before the name: bank-transfer style (全銀協 kana,
+/// "カ)ヤマダ"), a kanji abbreviation with only its closing parenthesis ("医)悠裕会"), and the
+/// unbracketed short forms of 法人 kinds ("社福明心会", "一社日本…協会"). After the name
+/// they would be ordinary words ("…住宅供給公社").
+pub(super) const PREFIX_ONLY: &[(&str, &str)] = &[
+    ("医社)", "医療法人"),
+    ("社福)", "社会福祉法人"),
+    ("株)", "株式会社"),
+    ("有)", "有限会社"),
+    ("医)", "医療法人"),
+    ("福)", "社会福祉法人"),
+    ("学)", "学校法人"),
+    ("宗)", "宗教法人"),
+    ("財)", "一般財団法人"),
+    ("社)", "一般社団法人"),
+    ("社福", "社会福祉法人"),
+    ("一社", "一般社団法人"),
+    ("一財", "一般財団法人"),
+    ("公社", "公益社団法人"),
+    ("公財", "公益財団法人"),
+    ("特非", "特定非営利活動法人"),
     ("カ)", "株式会社"),
     ("ユ)", "有限会社"),
     ("ド)", "合同会社"),
@@ -84,7 +102,12 @@ pub(super) const KANA_PREFIX: &[(&str, &str)] = &[
     ("イ)", "医療法人"),
     ("フク)", "社会福祉法人"),
 ];
-pub(super) const KANA_SUFFIX: &[(&str, &str)] = &[
+/// ... and the same after the name, with only the opening parenthesis: "ヤマダ(カ", "山田商事(株".
+pub(super) const SUFFIX_ONLY: &[(&str, &str)] = &[
+    ("(株", "株式会社"),
+    ("(有", "有限会社"),
+    ("(医", "医療法人"),
+    ("(福", "社会福祉法人"),
     ("(カ", "株式会社"),
     ("(ユ", "有限会社"),
     ("(ド", "合同会社"),

@@ -183,7 +183,7 @@ fn is_edge_junk(c: char) -> bool {
 }
 
 fn strip_leading(t: &str) -> Option<(&str, &'static str)> {
-    for &(pat, canon) in legal::JAPANESE.iter().chain(legal::KANA_PREFIX) {
+    for &(pat, canon) in legal::JAPANESE.iter().chain(legal::PREFIX_ONLY) {
         if let Some(rest) = t.strip_prefix(pat)
             && !rest.trim().is_empty()
         {
@@ -202,7 +202,7 @@ fn strip_leading(t: &str) -> Option<(&str, &'static str)> {
 }
 
 fn strip_trailing(t: &str) -> Option<(&str, &'static str)> {
-    for &(pat, canon) in legal::JAPANESE.iter().chain(legal::KANA_SUFFIX) {
+    for &(pat, canon) in legal::JAPANESE.iter().chain(legal::SUFFIX_ONLY) {
         if let Some(rest) = t.strip_suffix(pat)
             && !rest.trim().is_empty()
         {
@@ -238,6 +238,13 @@ const BRANCH_WORDS: &[&str] = &[
     "支部",
     "分室",
     "分店",
+    "採用担当",
+    "採用係",
+    "採用事務局",
+    "人事部",
+    "人事課",
+    "総務部",
+    "総務課",
 ];
 
 /// Words that end many registered names too ("…商店", "…センター"), so they only count as a
@@ -248,10 +255,19 @@ const BRANCH_WORDS_SEPARATE: &[&str] = &[
     "グループ",
     "オフィス",
     "事務所",
-    "営業課",
     "ステーション",
     "倉庫",
+    "部",
+    "課",
+    "係",
+    "担当",
+    "事務局",
 ];
+
+/// Words that may end a registered name but, glued to a name that is registered without
+/// them, usually name a site ("朝日工務店世田谷センター"). The engine tries the name without
+/// them as a second choice.
+pub const GLUED_SITE_WORDS: &[&str] = &["センター", "グループ", "オフィス"];
 
 /// Whether a branch attribute is only an office word, with no place before it: the name was
 /// written glued ("プライム渋谷支社") and the place is still in the key.

@@ -82,6 +82,14 @@ fn other_japanese_legal_forms_are_split_off_in_canonical_spelling() {
         ),
         ("NPO法人フローレンス", "フローレンス", "特定非営利活動法人"),
         ("ＳＡＩＭＥＤＩＡｺﾞｳﾄﾞｳｶﾞｲｼｬ", "saimedia", "合同会社"),
+        ("社福明心会", "明心会", "社会福祉法人"),
+        ("医)悠裕会", "悠裕会", "医療法人"),
+        (
+            "一社日本空き家推進協会",
+            "日本空き家推進協会",
+            "一般社団法人",
+        ),
+        ("山田商事(株", "山田商事", "株式会社"),
     ] {
         let n = normalize_name(raw);
         assert_eq!((n.key.as_str(), n.legal_form), (name, Some(form)), "{raw}");
@@ -146,6 +154,8 @@ fn branch_and_office_words_move_to_the_branch_attribute() {
         ),
         ("株式会社ローソン 渋谷店", "ローソン", "渋谷店"),
         ("三井住友銀行株式会社大阪本店", "三井住友銀行", "大阪本店"),
+        ("カサックス採用担当", "カサックス", "採用担当"),
+        ("合同会社横浜設備 人事部", "横浜設備", "人事部"),
         (
             "ヤマト運輸株式会社 羽田クロノゲートベース 事業所",
             "ヤマト運輸",
@@ -170,6 +180,12 @@ fn shop_and_centre_words_that_end_registered_names_stay_in_the_name() {
     assert_eq!(key("有限会社大沢太一商店"), "大沢太一商店");
     assert_eq!(key("株式会社ABC物流センター"), "abc物流センター");
     assert_eq!(key("南村あすか商店株式会社"), "南村あすか商店");
+}
+
+#[test]
+fn short_forms_are_legal_forms_only_before_the_name() {
+    assert_eq!(key("神奈川県住宅供給公社"), "神奈川県住宅供給公社");
+    assert_eq!(normalize_name("神奈川県住宅供給公社").legal_form, None);
 }
 
 #[test]
