@@ -116,7 +116,8 @@ pub async fn verify_existing(
     let scanned = match result {
         Ok(s) => s,
         Err(e) => {
-            if !matches!(e, IntakeError::Store(_)) {
+            // Only a verdict on the file itself removes it; a failure to read it does not.
+            if matches!(e, IntakeError::Contract(_) | IntakeError::TooLarge { .. }) {
                 store.delete(key).await?;
             }
             return Err(e);
