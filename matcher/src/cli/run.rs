@@ -1,8 +1,299 @@
-//! `matcher run`. (Placeholder.)
+//! `matcher run`: the scheduled job, match then load.
+//!
+//! With no configuration it runs on the embedded defaults (a store directory and a SQLite file
+//! under `.data/`), seeding them from `fixtures/` on first use, so that a fresh clone's first
+//! command does the whole job. Rerunning is harmless: with no new upload it matches nothing,
+//! and it loads only runs that are complete in the store and not yet loaded.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use indicatif::{ProgressBar, ProgressStyle};
+use postings::intake::{IntakeLimits, ingest};
+use postings::store::Store;
+use postings::{PartnerId, RunId};
+use serde_json::json;
+
+use crate::db::Db;
+use crate::engine::Thresholds;
+use crate::stage::companies::CompanySource;
+use crate::stage::load::LoadReport;
+use crate::stage::{MatchMode, MatchOptions, MatchOutcome, RunSummary, run_match};
+
+const DEFAULT_STORE: &str = ".data/store";
+const DEFAULT_DATABASE: &str = "sqlite://.data/matcher.db";
+/// Sample uploads are small; anything bigger is not the sample.
+const SEED_MAX_BYTES: u64 = 64 << 20;
 
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory [default: .data/store].
+    #[arg(long, env = "STORE_URL")]
+    pub store_url: Option<String>,
+    /// Company database, postgres://… or sqlite:… [default: sqlite://.data/matcher.db].
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Sample data for the embedded defaults (used only when neither STORE_URL nor
+    /// DATABASE_URL is set): companies.csv is imported into an empty company table, and
+    /// uploads/<partner>/*.csv are registered into a store that has no uploads yet.
+    #[arg(long, value_name = "DIR", default_value = "fixtures")]
+    pub fixtures: PathBuf,
+}
 
-pub async fn run(_args: RunArgs) -> anyhow::Result<()> {
-    anyhow::bail!("matcher run is not implemented yet")
+/// Phase messages: a spinner on a terminal, log lines otherwise.
+struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    fn new() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Self(None);
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self(Some(bar))
+    }
+
+    fn phase(&self, msg: &str) {
+        match &self.0 {
+            Some(bar) => bar.set_message(msg.to_string()),
+            None => tracing::info!(phase = msg, "matcher run"),
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let clock = Instant::now();
+    let embedded = args.store_url.is_none() && args.database_url.is_none();
+    let store_url = args.store_url.as_deref().unwrap_or(DEFAULT_STORE);
+    let database_url = args.database_url.as_deref().unwrap_or(DEFAULT_DATABASE);
+    let progress = Progress::new();
+
+    progress.phase("opening the store and the database");
+    if embedded {
+        std::fs::create_dir_all(DEFAULT_STORE)
+            .with_context(|| format!("creating {DEFAULT_STORE}"))?;
+    }
+    let store = Store::from_url(store_url)
+        .await
+        .with_context(|| format!("opening the store {store_url} (STORE_URL)"))?;
+    let db = Db::connect(database_url)
+        .await
+        .context("connecting to the company database (DATABASE_URL)")?;
+    db.migrate().await.context("migrating the database")?;
+    if embedded {
+        progress.phase("seeding the embedded defaults from the sample data");
+        seed(&db, &store, &args.fixtures).await?;
+    }
+
+    progress.phase("matching new uploads against the company master");
+    let outcome = run_match(MatchOptions {
+        mode: MatchMode::Scheduled {
+            store: store.clone(),
+            companies: CompanySource::Database(database_url.to_string()),
+            run_id: None,
+            shard: None,
+            plan_wait: Duration::ZERO,
+        },
+        thresholds: Thresholds::default(),
+    })
+    .await?;
+
+    progress.phase("loading matched postings into the database");
+    let loads = load_pending(&db, &store).await;
+    db.close().await;
+    progress.done();
+    let loads = loads?;
+
+    let elapsed = clock.elapsed();
+    let matched = match &outcome {
+        MatchOutcome::Completed(s) => Some(s),
+        MatchOutcome::NothingNew => None,
+    };
+    eprintln!("{}", human_summary(store_url, matched, &loads, elapsed));
+    println!(
+        "{}",
+        json!({
+            "outcome": if matched.is_some() { "completed" } else { "nothing_new" },
+            "run_id": matched.map(|s| s.run_id.clone()),
+            "inputs": matched.map_or(0, |s| s.inputs),
+            "counts": matched.map(|s| &s.counts),
+            "loads": loads,
+            "elapsed_ms": elapsed.as_millis() as u64,
+        })
+    );
+    Ok(())
+}
+
+/// Loads every complete run in the store newer than the newest loaded one, oldest first, so
+/// that a load that failed last time is retried without matching again.
+async fn load_pending(db: &Db, store: &Store) -> anyhow::Result<Vec<LoadReport>> {
+    let newest = db.newest_loaded_run().await?;
+    let listed = store
+        .list("runs/")
+        .await
+        .context("listing runs/ in the store")?;
+    let runs: BTreeSet<String> = listed
+        .iter()
+        .filter(|m| m.key.ends_with("/manifest.json"))
+        .filter_map(|m| m.key.split('/').nth(1).map(str::to_string))
+        .filter(|r| newest.as_deref().is_none_or(|n| r.as_str() > n))
+        .collect();
+    let mut reports = Vec::new();
+    for run in runs {
+        let Ok(run_id) = RunId::parse(&run) else {
+            tracing::warn!(run, "not a run id; skipped");
+            continue;
+        };
+        match super::load::load_and_log(db, store, &run_id).await {
+            Ok(report) => reports.push(report),
+            Err(e) if is_incomplete(&e) => {
+                tracing::info!(
+                    run,
+                    error = format!("{e:#}"),
+                    "run not complete yet; not loaded"
+                )
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(reports)
+}
+
+fn is_incomplete(e: &anyhow::Error) -> bool {
+    use crate::stage::load::LoadError;
+    matches!(
+        e.downcast_ref::<LoadError>(),
+        Some(LoadError::Incomplete(_) | LoadError::MissingShards { .. })
+    )
+}
+
+/// First use of the embedded defaults: the sample master into an empty company table, the
+/// sample uploads into a store that has none, through the same intake as the API.
+async fn seed(db: &Db, store: &Store, fixtures: &Path) -> anyhow::Result<()> {
+    if db.count_companies().await? == 0 {
+        let csv = fixtures.join("companies.csv");
+        if !csv.is_file() {
+            bail!(
+                "{} not found: run from the repository root, pass --fixtures DIR, or set \
+                 DATABASE_URL and STORE_URL",
+                csv.display()
+            );
+        }
+        let summary = db
+            .import_companies_csv(&csv)
+            .await
+            .with_context(|| format!("importing {}", csv.display()))?;
+        tracing::info!(
+            companies = summary.total,
+            rejected = summary.rejected.len(),
+            "sample company master imported"
+        );
+    }
+    let has_uploads = !store
+        .list(postings::layout::INCOMING_PREFIX)
+        .await
+        .context("listing uploads in the store")?
+        .is_empty();
+    if has_uploads {
+        return Ok(());
+    }
+    let dir = fixtures.join("uploads");
+    for (partner, file) in sample_uploads(&dir)? {
+        let body = Bytes::from(
+            tokio::fs::read(&file)
+                .await
+                .with_context(|| format!("reading {}", file.display()))?,
+        );
+        let record = ingest(
+            store,
+            &partner,
+            None,
+            futures::stream::iter([Ok::<_, std::io::Error>(body)]),
+            IntakeLimits {
+                max_bytes: SEED_MAX_BYTES,
+            },
+        )
+        .await
+        .with_context(|| format!("registering sample upload {}", file.display()))?;
+        tracing::info!(
+            partner = partner.as_str(),
+            file = %file.display(),
+            rows = record.rows,
+            "sample upload registered"
+        );
+    }
+    Ok(())
+}
+
+/// `uploads/<partner>/*.csv`, in name order.
+fn sample_uploads(dir: &Path) -> anyhow::Result<Vec<(PartnerId, PathBuf)>> {
+    let mut out = Vec::new();
+    let partners = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in partners {
+        let entry = entry?;
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let partner = PartnerId::parse(&name)
+            .with_context(|| format!("sample partner directory {}", entry.path().display()))?;
+        for file in std::fs::read_dir(entry.path())? {
+            let path = file?.path();
+            if path.extension().is_some_and(|e| e == "csv") {
+                out.push((partner.clone(), path));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+fn human_summary(
+    store_url: &str,
+    matched: Option<&RunSummary>,
+    loads: &[LoadReport],
+    elapsed: Duration,
+) -> String {
+    let secs = elapsed.as_secs_f64();
+    let mut text = match matched {
+        None => "nothing new to match: every upload in the store was matched by an earlier run"
+            .to_string(),
+        Some(s) => format!(
+            "run {}: {} input(s), {} rows: {} matched, {} unmatched, {} rejected \
+             (files under {}/{})",
+            s.run_id,
+            s.inputs,
+            s.counts.input_rows,
+            s.counts.matched,
+            s.counts.unmatched,
+            s.counts.rejected,
+            store_url.trim_end_matches('/'),
+            s.location
+        ),
+    };
+    for l in loads {
+        text.push_str(&format!(
+            "\nloaded run {}: {} postings ({} new, {} reopened), {} closed",
+            l.run_id, l.counts.rows, l.counts.inserted, l.counts.reopened, l.counts.closed
+        ));
+    }
+    if loads.is_empty() {
+        text.push_str("\nnothing to load");
+    }
+    text.push_str(&format!("\ntook {secs:.1} s"));
+    text
 }
