@@ -1,8 +1,162 @@
-//! `matcher match`. (Placeholder.)
+//! `matcher match`: the match stage, offline (files in, files out) or scheduled (the store's
+//! new uploads in, `runs/<run_id>/` out).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use postings::RunId;
+use postings::store::Store;
+
+use crate::engine::Thresholds;
+use crate::stage::companies::CompanySource;
+use crate::stage::shard::Shard;
+use crate::stage::{MatchMode, MatchOptions, MatchOutcome, run_match};
+
+const AFTER_HELP: &str = "\
+MODES
+  Offline (evaluation, no store, no database):
+    matcher match --companies companies.csv --postings postings.csv --out DIR
+  writes DIR/matched.csv, unmatched.csv, rejected.csv and, last, manifest.json. Rows get
+  partner \"offline\" and upload id \"offline\".
+
+  Scheduled (no --postings): takes every upload registered in the store
+  (incoming/<partner>/<date>/<upload_id>.json) that no earlier run has consumed, claims each
+  by creating consumed/<upload_id>.json (create-if-absent, so two concurrent runs never take
+  the same upload), records the run's inputs in runs/<run_id>/inputs.json, checks each raw
+  upload's sha256 and size against its record while reading it, and writes
+  runs/<run_id>/matched.csv, unmatched.csv, rejected.csv, then manifest.json. A run is
+  complete once its manifest exists. With no new upload it says so, writes nothing and exits 0.
+  Companies come from the database (DATABASE_URL) unless --companies is given.
+
+RE-RUNS
+  matcher match --run-id R   re-runs run R on exactly the inputs recorded for it, overwriting
+  its files with the same content; nothing new is claimed.
+
+SHARDS (AWS Batch array jobs)
+  --shard I/N (0-based) or, by default, AWS_BATCH_JOB_ARRAY_INDEX with MATCH_SHARD_COUNT set
+  to the array size. Each shard takes the postings whose FNV-1a hash of (partner, posting_id)
+  is I modulo N; rows the CSV contract rejected are written by shard 0 only. All shards of one
+  job must share a run id (MATCH_RUN_ID): shard 0 claims the new uploads and records them in
+  runs/<run_id>/inputs.json; the other shards wait for that file (MATCH_PLAN_WAIT_SECS) and
+  read exactly those inputs. Shard I writes runs/<run_id>/shards/<I>-of-<N>/ (same four
+  files); the run is complete when all N shard manifests exist, and their CSVs together hold
+  the same rows as one unsharded run.
+
+OUTPUT
+  Progress: one log line per phase on stderr (JSON unless on a terminal; LOG_FORMAT, RUST_LOG).
+  At the end one JSON line on stdout: {\"outcome\":\"completed\"|\"nothing_new\", run_id, shard,
+  location, inputs, companies, counts, timings_ms}. Exit status non-zero on any failure.";
 
 #[derive(Debug, clap::Args)]
-pub struct MatchArgs {}
+#[command(after_long_help = AFTER_HELP)]
+pub struct MatchArgs {
+    /// Company master as CSV (companies.csv columns). Required offline; in scheduled mode it
+    /// replaces the database.
+    #[arg(long, value_name = "CSV")]
+    pub companies: Option<PathBuf>,
+    /// Offline mode: the posting CSV to match (UTF-8 or Shift_JIS).
+    #[arg(long, value_name = "CSV", requires_all = ["companies", "out"])]
+    pub postings: Option<PathBuf>,
+    /// Offline mode: directory for the run's files (created if missing).
+    #[arg(long, value_name = "DIR", requires = "postings")]
+    pub out: Option<PathBuf>,
+    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
+    #[arg(long, env = "STORE_URL", default_value = ".data/store")]
+    pub store_url: String,
+    /// Company database, when --companies is not given.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://.data/matcher.db",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// Re-run this run on its recorded inputs; for shards, the run id the array job shares.
+    #[arg(long, env = "MATCH_RUN_ID")]
+    pub run_id: Option<RunId>,
+    /// This process's shard, I/N (0-based).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Shard index when --shard is not given (set by AWS Batch in array jobs).
+    #[arg(long, env = "AWS_BATCH_JOB_ARRAY_INDEX", hide = true)]
+    pub array_index: Option<u32>,
+    /// Number of shards (the array size) when --shard is not given.
+    #[arg(long, env = "MATCH_SHARD_COUNT", value_name = "N")]
+    pub shard_count: Option<u32>,
+    /// How long shards other than 0 wait for shard 0 to record the run's inputs.
+    #[arg(
+        long,
+        env = "MATCH_PLAN_WAIT_SECS",
+        default_value_t = 900,
+        value_name = "SECS"
+    )]
+    pub plan_wait_secs: u64,
+}
 
-pub async fn run(_args: MatchArgs) -> anyhow::Result<()> {
-    anyhow::bail!("matcher match is not implemented yet")
+impl MatchArgs {
+    fn shard(&self) -> anyhow::Result<Option<Shard>> {
+        if self.shard.is_some() {
+            return Ok(self.shard);
+        }
+        match (self.array_index, self.shard_count) {
+            (None, None) => Ok(None),
+            (Some(i), Some(n)) => Ok(Some(Shard::new(i, n)?)),
+            (Some(_), None) => bail!(
+                "AWS_BATCH_JOB_ARRAY_INDEX is set but MATCH_SHARD_COUNT is not: set it to the array size"
+            ),
+            (None, Some(n)) => bail!(
+                "MATCH_SHARD_COUNT={n} but no shard index: pass --shard I/{n} or run as an AWS Batch array job"
+            ),
+        }
+    }
+
+    async fn options(self) -> anyhow::Result<MatchOptions> {
+        let thresholds = Thresholds::default();
+        if let (Some(postings), Some(companies), Some(out)) =
+            (&self.postings, &self.companies, &self.out)
+        {
+            if self.run_id.is_some() || self.shard()?.is_some() {
+                bail!(
+                    "--run-id and shards apply to scheduled runs, not to offline --postings runs"
+                );
+            }
+            return Ok(MatchOptions {
+                mode: MatchMode::Offline {
+                    companies: companies.clone(),
+                    postings: postings.clone(),
+                    out: out.clone(),
+                },
+                thresholds,
+            });
+        }
+        let shard = self.shard()?;
+        let store = Store::from_url(&self.store_url)
+            .await
+            .with_context(|| format!("opening the store {}", self.store_url))?;
+        let companies = match self.companies {
+            Some(path) => CompanySource::Csv(path),
+            None => CompanySource::Database(self.database_url),
+        };
+        Ok(MatchOptions {
+            mode: MatchMode::Scheduled {
+                store,
+                companies,
+                run_id: self.run_id,
+                shard,
+                plan_wait: Duration::from_secs(self.plan_wait_secs),
+            },
+            thresholds,
+        })
+    }
+}
+
+pub async fn run(args: MatchArgs) -> anyhow::Result<()> {
+    let outcome = run_match(args.options().await?).await?;
+    // The one line on stdout, for the scheduler; logs go to stderr.
+    println!("{}", serde_json::to_string(&outcome)?);
+    if let MatchOutcome::NothingNew = outcome {
+        tracing::info!("no new uploads since the last run: nothing to match");
+    }
+    Ok(())
 }

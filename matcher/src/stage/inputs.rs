@@ -1,0 +1,183 @@
+//! Reading a run's input files through the posting contract (`postings::PostingReader`):
+//! valid postings go on to matching, refused rows to `rejected.csv`, with their line numbers.
+
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
+
+use postings::Posting;
+use postings::csv::{PostingReader, RowOutcome};
+use sha2::{Digest, Sha256};
+
+use super::shard::Shard;
+
+/// Where a row came from; outputs are ordered by it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    pub partner: Arc<str>,
+    pub upload_id: Arc<str>,
+    /// Physical line where the record starts; the header is line 1.
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub origin: Origin,
+    pub posting_id: String,
+    pub reason: String,
+}
+
+/// Everything read for one run (or one shard of it). `postings[i]` came from `origins[i]`;
+/// the postings stay a plain slice because that is what the engine takes.
+#[derive(Debug, Default)]
+pub struct InputBatch {
+    pub postings: Vec<Posting>,
+    pub origins: Vec<Origin>,
+    pub rejected: Vec<RejectedRow>,
+}
+
+impl InputBatch {
+    /// Puts rows in output order (partner, upload id, line), whatever order inputs came in.
+    pub fn sort(&mut self) {
+        let mut rows: Vec<(Origin, Posting)> = std::mem::take(&mut self.origins)
+            .into_iter()
+            .zip(std::mem::take(&mut self.postings))
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        (self.origins, self.postings) = rows.into_iter().unzip();
+        self.rejected.sort_by(|a, b| a.origin.cmp(&b.origin));
+    }
+}
+
+/// What reading one file found, over the whole file (not only this shard's share).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStats {
+    pub sha256: String,
+    pub bytes: u64,
+    pub rows: u64,
+    pub encoding: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("the file does not meet the posting CSV contract: {0}")]
+    Contract(#[from] postings::csv::ContractError),
+    #[error("reading the file failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Reads one posting CSV, keeping the rows `shard` owns, and hashes every byte read.
+/// Blocking: call it off the async runtime.
+pub fn read_postings(
+    input: impl Read + Send,
+    declared_charset: Option<&str>,
+    partner: &str,
+    upload_id: &str,
+    shard: Option<Shard>,
+    into: &mut InputBatch,
+) -> Result<FileStats, InputError> {
+    let hashing = HashingRead::new(input);
+    let tally = hashing.tally();
+    let mut reader = PostingReader::new(hashing, declared_charset)?;
+    let encoding = reader.charset().label();
+    let partner: Arc<str> = partner.into();
+    let upload_id: Arc<str> = upload_id.into();
+    let origin = |line| Origin {
+        partner: partner.clone(),
+        upload_id: upload_id.clone(),
+        line,
+    };
+    let mut rows = 0;
+    for outcome in reader.by_ref() {
+        rows += 1;
+        match outcome {
+            RowOutcome::Valid { line, posting } => {
+                if shard.is_none_or(|s| s.owns_posting(&partner, &posting.posting_id)) {
+                    into.origins.push(origin(line));
+                    into.postings.push(posting);
+                }
+            }
+            RowOutcome::Rejected(r) => {
+                if shard.is_none_or(|s| s.owns_rejections()) {
+                    into.rejected.push(RejectedRow {
+                        origin: origin(r.line),
+                        posting_id: r.posting_id.unwrap_or_default(),
+                        reason: r.reason,
+                    });
+                }
+            }
+        }
+    }
+    // The reader stops early on an I/O error; a half-read file must fail, not look short.
+    if let Some(e) = reader.take_error() {
+        return Err(InputError::Io(e));
+    }
+    let (sha256, bytes) = tally.finish();
+    Ok(FileStats {
+        sha256,
+        bytes,
+        rows,
+        encoding,
+    })
+}
+
+/// Hashes and counts the bytes as the CSV reader pulls them, so a file is read once.
+struct HashingRead<R> {
+    inner: R,
+    tally: Tally,
+}
+
+#[derive(Clone)]
+struct Tally(Arc<Mutex<(Sha256, u64)>>);
+
+impl Tally {
+    fn finish(self) -> (String, u64) {
+        let guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        (hex::encode(guard.0.clone().finalize()), guard.1)
+    }
+}
+
+impl<R: Read> HashingRead<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            tally: Tally(Arc::new(Mutex::new((Sha256::new(), 0)))),
+        }
+    }
+
+    fn tally(&self) -> Tally {
+        self.tally.clone()
+    }
+}
+
+impl<R: Read> Read for HashingRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut t = self.tally.0.lock().unwrap_or_else(|p| p.into_inner());
+        t.0.update(&buf[..n]);
+        t.1 += n as u64;
+        Ok(n)
+    }
+}
+
+/// An async object-store stream read from blocking code (the CSV reader runs on a blocking
+/// thread; the store's I/O stays on the runtime).
+pub struct BlockingRead {
+    inner: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl BlockingRead {
+    pub fn new(
+        inner: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        Self { inner, runtime }
+    }
+}
+
+impl Read for BlockingRead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use tokio::io::AsyncReadExt;
+        self.runtime.block_on(self.inner.read(buf))
+    }
+}

@@ -1,0 +1,131 @@
+//! `manifest.json`: what a run read, what it decided and how long it took. Written last, so
+//! its presence means the run's other files are complete.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::shard::Shard;
+use crate::engine::UnmatchedReason;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub run_id: String,
+    /// The matcher's version.
+    pub version: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub finished_at: String,
+    pub shard: Option<Shard>,
+    pub inputs: Vec<InputRecord>,
+    pub companies: CompaniesInfo,
+    /// The engine's `Thresholds`, as recorded.
+    pub thresholds: serde_json::Value,
+    pub counts: Counts,
+    pub timings_ms: Timings,
+}
+
+/// One input file of a run (an upload, or the offline `--postings` file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputRecord {
+    pub upload_id: String,
+    pub partner: String,
+    /// Object key of the raw upload (offline: the file's path as given).
+    pub key: String,
+    pub sha256: String,
+    pub bytes: u64,
+    /// Data rows (valid and rejected), header excluded.
+    pub rows: u64,
+    /// Charset the file was read with ("utf-8" | "shift_jis").
+    pub encoding: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompaniesInfo {
+    /// `csv:<path>` or `database` (never the URL: it may carry a password).
+    pub source: String,
+    /// Companies indexed.
+    pub count: u64,
+    /// Rows of the company source refused (e.g. a bad corporate number); see `rejected_examples`.
+    #[serde(default)]
+    pub rejected: u64,
+    #[serde(default)]
+    pub rejected_examples: Vec<CompanyRejectNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyRejectNote {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// `input_rows == matched + unmatched + rejected`: every row ends in exactly one output.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub input_rows: u64,
+    pub matched: u64,
+    pub unmatched: u64,
+    pub rejected: u64,
+    pub unmatched_by_reason: BTreeMap<String, u64>,
+}
+
+impl Counts {
+    /// Zero counts with every unmatched reason present, so manifests always list all three.
+    pub fn new() -> Self {
+        let unmatched_by_reason = [
+            UnmatchedReason::NoCandidate,
+            UnmatchedReason::BelowThreshold,
+            UnmatchedReason::Ambiguous,
+        ]
+        .iter()
+        .map(|r| (r.as_str().to_owned(), 0))
+        .collect();
+        Self {
+            unmatched_by_reason,
+            ..Self::default()
+        }
+    }
+
+    pub fn adds_up(&self) -> bool {
+        self.input_rows == self.matched + self.unmatched + self.rejected
+            && self.unmatched_by_reason.values().sum::<u64>() == self.unmatched
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timings {
+    pub read: u64,
+    pub index: u64,
+    #[serde(rename = "match")]
+    pub match_: u64,
+    pub write: u64,
+    pub total: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_counts_list_every_unmatched_reason_and_add_up() {
+        let c = Counts::new();
+        let reasons: Vec<&str> = c.unmatched_by_reason.keys().map(String::as_str).collect();
+        assert_eq!(reasons, ["ambiguous", "below_threshold", "no_candidate"]);
+        assert!(c.adds_up());
+    }
+
+    #[test]
+    fn counts_that_lose_a_row_do_not_add_up() {
+        let mut c = Counts::new();
+        c.input_rows = 3;
+        c.matched = 1;
+        c.rejected = 1;
+        assert!(!c.adds_up());
+    }
+
+    #[test]
+    fn timings_serialise_the_match_phase_as_match() {
+        let json = serde_json::to_value(Timings::default()).unwrap();
+        assert!(json.get("match").is_some(), "{json}");
+    }
+}

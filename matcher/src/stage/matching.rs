@@ -1,0 +1,372 @@
+//! The match stage: read the inputs, build the company index, link every posting, write the
+//! run's CSVs and, last, its manifest. CPU work runs on blocking threads (rayon inside), the
+//! async runtime only does I/O.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use postings::RunId;
+use postings::store::Store;
+use serde::Serialize;
+
+use super::companies::{self, CompanySource};
+use super::destination::{self, Destination};
+use super::inputs::{self, BlockingRead, InputBatch};
+use super::manifest::{Counts, InputRecord, Manifest, Timings};
+use super::outputs;
+use super::plan;
+use super::shard::Shard;
+use crate::engine::{self, CompanyIndex, Thresholds};
+
+/// Partner and upload id given to the rows of an offline `--postings` file.
+pub const OFFLINE: &str = "offline";
+
+#[derive(Clone)]
+pub struct MatchOptions {
+    pub mode: MatchMode,
+    pub thresholds: Thresholds,
+}
+
+#[derive(Clone)]
+pub enum MatchMode {
+    /// One CSV in, the run's files into a directory; no store, no database.
+    Offline {
+        companies: PathBuf,
+        postings: PathBuf,
+        out: PathBuf,
+    },
+    /// Uploads from the store, outputs to `runs/<run_id>/…` in it.
+    Scheduled {
+        store: Store,
+        companies: CompanySource,
+        /// `None`: a new run over every unconsumed upload. `Some(R)`: run R's recorded
+        /// inputs; for shard 0 of an array job whose run R has no plan yet, R is created.
+        run_id: Option<RunId>,
+        /// `None` or a count of 1: unsharded.
+        shard: Option<Shard>,
+        /// How long a shard other than 0 waits for shard 0 to record the run's inputs.
+        plan_wait: Duration,
+    },
+}
+
+/// What a completed run did; also the JSON summary line printed for schedulers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub shard: Option<Shard>,
+    /// The directory, or the key prefix in the store, holding the run's files.
+    pub location: String,
+    pub inputs: usize,
+    pub companies: u64,
+    pub counts: Counts,
+    pub timings_ms: Timings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum MatchOutcome {
+    Completed(RunSummary),
+    /// A scheduled run found no upload that an earlier run has not consumed: nothing written.
+    NothingNew,
+}
+
+/// Where the rows of one input come from.
+enum Source {
+    File(PathBuf),
+    Object(Store),
+}
+
+struct Job {
+    run_id: String,
+    shard: Option<Shard>,
+    inputs: Vec<InputRecord>,
+    source: Source,
+    companies: CompanySource,
+    destination: Destination,
+}
+
+pub async fn run_match(options: MatchOptions) -> anyhow::Result<MatchOutcome> {
+    let started_at = super::now_rfc3339();
+    let clock = Instant::now();
+    let job = match options.mode {
+        MatchMode::Offline {
+            companies,
+            postings,
+            out,
+        } => Job {
+            run_id: OFFLINE.to_owned(),
+            shard: None,
+            inputs: vec![InputRecord {
+                upload_id: OFFLINE.to_owned(),
+                partner: OFFLINE.to_owned(),
+                key: postings.display().to_string(),
+                sha256: String::new(),
+                bytes: 0,
+                rows: 0,
+                encoding: String::new(),
+            }],
+            source: Source::File(postings),
+            companies: CompanySource::Csv(companies),
+            destination: Destination::Dir(out),
+        },
+        MatchMode::Scheduled {
+            store,
+            companies,
+            run_id,
+            shard,
+            plan_wait,
+        } => {
+            let shard = shard.filter(|s| s.count > 1);
+            let Some(plan) = resolve_plan(&store, run_id, shard, plan_wait).await? else {
+                tracing::info!(phase = "plan", "no new uploads to match");
+                return Ok(MatchOutcome::NothingNew);
+            };
+            let run_id = RunId::parse(&plan.run_id)?;
+            tracing::info!(
+                phase = "plan",
+                run_id = %run_id,
+                inputs = plan.inputs.len(),
+                shard = shard.map(|s| s.to_string()),
+                "run inputs fixed"
+            );
+            Job {
+                destination: Destination::Store {
+                    store: store.clone(),
+                    prefix: destination::run_prefix(&run_id, shard),
+                },
+                run_id: run_id.to_string(),
+                shard,
+                inputs: plan.inputs,
+                source: Source::Object(store),
+                companies,
+            }
+        }
+    };
+    let run_id = job.run_id.clone();
+    execute(job, options.thresholds, started_at, clock)
+        .await
+        .with_context(|| format!("run {run_id} failed; `matcher match --run-id {run_id}` re-runs it on the same inputs"))
+        .map(MatchOutcome::Completed)
+}
+
+/// The run's plan, or `None` when a new unsharded run finds nothing to take.
+async fn resolve_plan(
+    store: &Store,
+    run_id: Option<RunId>,
+    shard: Option<Shard>,
+    wait: Duration,
+) -> anyhow::Result<Option<plan::Plan>> {
+    match (run_id, shard) {
+        (None, None) => {
+            let plan = plan::create_plan(store, &RunId::new(), false).await?;
+            Ok((!plan.inputs.is_empty()).then_some(plan))
+        }
+        (None, Some(s)) => bail!(
+            "shard {s} needs the run id its array job shares: pass --run-id or set MATCH_RUN_ID"
+        ),
+        (Some(id), shard) => {
+            if let Some(plan) = plan::read_plan(store, &id).await? {
+                tracing::info!(run_id = %id, "re-running on the run's recorded inputs");
+                return Ok(Some(plan));
+            }
+            match shard {
+                None => bail!(
+                    "run {id} has no recorded inputs ({}): nothing to re-run",
+                    plan::plan_key(&id)
+                ),
+                // The other shards wait for a plan, so shard 0 records one even when empty.
+                Some(s) if s.index == 0 => Ok(Some(plan::create_plan(store, &id, true).await?)),
+                Some(_) => Ok(Some(plan::wait_for_plan(store, &id, wait).await?)),
+            }
+        }
+    }
+}
+
+async fn execute(
+    job: Job,
+    thresholds: Thresholds,
+    started_at: String,
+    clock: Instant,
+) -> anyhow::Result<RunSummary> {
+    let phase = Instant::now();
+    let (companies, companies_info) = companies::load(&job.companies).await?;
+    tracing::info!(
+        phase = "companies",
+        count = companies.len(),
+        rejected = companies_info.rejected,
+        elapsed_ms = ms(phase),
+        "companies read"
+    );
+    let (batch, inputs) = read_inputs(&job).await?;
+    let read_ms = ms(phase);
+    tracing::info!(
+        phase = "read",
+        inputs = inputs.len(),
+        postings = batch.postings.len(),
+        rejected = batch.rejected.len(),
+        elapsed_ms = read_ms,
+        "postings read"
+    );
+
+    let phase = Instant::now();
+    let index = tokio::task::spawn_blocking(move || CompanyIndex::build(companies))
+        .await
+        .context("building the company index")?;
+    let index_ms = ms(phase);
+    tracing::info!(
+        phase = "index",
+        companies = index.len(),
+        elapsed_ms = index_ms,
+        "company index built"
+    );
+
+    let phase = Instant::now();
+    let batch = Arc::new(batch);
+    let decisions = {
+        let batch = batch.clone();
+        let thresholds = thresholds.clone();
+        tokio::task::spawn_blocking(move || engine::link_all(&index, &batch.postings, &thresholds))
+            .await
+            .context("matching")?
+    };
+    let match_ms = ms(phase);
+    tracing::info!(
+        phase = "match",
+        postings = decisions.len(),
+        elapsed_ms = match_ms,
+        "postings matched"
+    );
+
+    let phase = Instant::now();
+    let rendered = tokio::task::spawn_blocking(move || {
+        outputs::render(&batch.postings, &batch.origins, &decisions, &batch.rejected)
+    })
+    .await
+    .context("rendering the outputs")?
+    .context("rendering the outputs")?;
+    check_counts(&rendered.counts, &inputs, job.shard)?;
+    let dest = &job.destination;
+    dest.begin().await?;
+    dest.write(destination::MATCHED, rendered.matched).await?;
+    dest.write(destination::UNMATCHED, rendered.unmatched)
+        .await?;
+    dest.write(destination::REJECTED, rendered.rejected).await?;
+    let write_ms = ms(phase);
+    let timings = Timings {
+        read: read_ms,
+        index: index_ms,
+        match_: match_ms,
+        write: write_ms,
+        total: ms(clock),
+    };
+    let manifest = Manifest {
+        run_id: job.run_id.clone(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        started_at,
+        finished_at: super::now_rfc3339(),
+        shard: job.shard,
+        inputs: inputs.clone(),
+        companies: companies_info.clone(),
+        thresholds: serde_json::to_value(&thresholds)?,
+        counts: rendered.counts.clone(),
+        timings_ms: timings.clone(),
+    };
+    dest.write(destination::MANIFEST, serde_json::to_vec_pretty(&manifest)?)
+        .await?;
+    tracing::info!(phase = "write", location = %dest.location(), elapsed_ms = write_ms, "run written");
+    Ok(RunSummary {
+        run_id: job.run_id,
+        shard: job.shard,
+        location: dest.location(),
+        inputs: inputs.len(),
+        companies: companies_info.count,
+        counts: rendered.counts,
+        timings_ms: timings,
+    })
+}
+
+/// Reads every input in order, checking each upload against its record as it goes.
+async fn read_inputs(job: &Job) -> anyhow::Result<(InputBatch, Vec<InputRecord>)> {
+    let mut batch = InputBatch::default();
+    let mut recorded = Vec::with_capacity(job.inputs.len());
+    for input in &job.inputs {
+        let read: Box<dyn std::io::Read + Send> = match &job.source {
+            Source::File(path) => Box::new(
+                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
+            ),
+            Source::Object(store) => Box::new(BlockingRead::new(
+                store
+                    .reader(&input.key)
+                    .await
+                    .with_context(|| format!("opening {}", input.key))?,
+                tokio::runtime::Handle::current(),
+            )),
+        };
+        let declared = (!input.encoding.is_empty()).then(|| input.encoding.clone());
+        let (partner, upload_id, shard) =
+            (input.partner.clone(), input.upload_id.clone(), job.shard);
+        let (stats, part) = tokio::task::spawn_blocking(move || {
+            let mut part = InputBatch::default();
+            let stats = inputs::read_postings(
+                read,
+                declared.as_deref(),
+                &partner,
+                &upload_id,
+                shard,
+                &mut part,
+            );
+            stats.map(|s| (s, part))
+        })
+        .await?
+        .with_context(|| format!("reading {}", input.key))?;
+        if matches!(job.source, Source::Object(_))
+            && (stats.sha256 != input.sha256 || stats.bytes != input.bytes)
+        {
+            bail!(
+                "{} does not match its upload record: recorded {} bytes, sha256 {}; read {} bytes, sha256 {}",
+                input.key,
+                input.bytes,
+                input.sha256,
+                stats.bytes,
+                stats.sha256
+            );
+        }
+        batch.postings.extend(part.postings);
+        batch.origins.extend(part.origins);
+        batch.rejected.extend(part.rejected);
+        recorded.push(InputRecord {
+            sha256: stats.sha256,
+            bytes: stats.bytes,
+            rows: stats.rows,
+            encoding: stats.encoding.to_owned(),
+            ..input.clone()
+        });
+    }
+    batch.sort();
+    Ok((batch, recorded))
+}
+
+/// Every row read ends in exactly one output; a whole run's outputs hold every data row.
+fn check_counts(
+    counts: &Counts,
+    inputs: &[InputRecord],
+    shard: Option<Shard>,
+) -> anyhow::Result<()> {
+    if !counts.adds_up() {
+        bail!("internal error: the run's counts do not add up: {counts:?}");
+    }
+    let rows: u64 = inputs.iter().map(|i| i.rows).sum();
+    if shard.is_none() && counts.input_rows != rows {
+        bail!(
+            "internal error: the inputs hold {rows} rows but the outputs {}",
+            counts.input_rows
+        );
+    }
+    Ok(())
+}
+
+fn ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,19 @@
+//! The match stage's shell around the engine: inputs in (a CSV file, or the store's uploads),
+//! the run's CSVs and manifest out (a directory, or `runs/<run_id>/` in the store).
+
+pub mod companies;
+pub mod destination;
+pub mod inputs;
+pub mod load;
+pub mod manifest;
+pub mod matching;
+pub mod outputs;
+pub mod plan;
+pub mod shard;
+
+pub use matching::{MatchMode, MatchOptions, MatchOutcome, RunSummary, run_match};
+
+/// Timestamps in manifests and markers: RFC 3339, UTC, whole seconds.
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -1,0 +1,193 @@
+//! Which uploads a scheduled run takes, decided once per run and recorded in
+//! `runs/<run_id>/inputs.json` (the plan) before any matching.
+//!
+//! Claiming: an upload belongs to the first run that creates `consumed/<upload_id>.json`
+//! (a create-if-absent put), so two concurrent runs never both take one. Only the planner
+//! claims: an unsharded run, or shard 0 of an array job. The other shards wait for the plan
+//! and read exactly the inputs it lists, so all shards of a run see the same uploads. A
+//! re-run (`--run-id R`) reads R's plan and claims nothing.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use postings::store::{Store, StoreError};
+use postings::{RunId, UploadRecord, layout};
+use serde::{Deserialize, Serialize};
+
+use super::manifest::InputRecord;
+
+/// The body of `consumed/<upload_id>.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumedMarker {
+    pub run_id: String,
+    pub claimed_at: String,
+}
+
+/// `runs/<run_id>/inputs.json`: the uploads a run takes, in processing order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub run_id: String,
+    pub created_at: String,
+    pub inputs: Vec<InputRecord>,
+}
+
+pub fn plan_key(run_id: &RunId) -> String {
+    format!("runs/{run_id}/inputs.json")
+}
+
+pub async fn read_plan(store: &Store, run_id: &RunId) -> anyhow::Result<Option<Plan>> {
+    let key = plan_key(run_id);
+    match store.get(&key).await {
+        Ok(body) => Ok(Some(
+            serde_json::from_slice(&body).with_context(|| format!("parsing {key}"))?,
+        )),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {key}")),
+    }
+}
+
+/// Claims every registered upload no run has consumed yet and records them as run
+/// `run_id`'s plan. A plan with no inputs is written only when `record_empty` (shards other
+/// than 0 are waiting to read it); otherwise no run exists.
+pub async fn create_plan(
+    store: &Store,
+    run_id: &RunId,
+    record_empty: bool,
+) -> anyhow::Result<Plan> {
+    let claimed = claim_new_uploads(store, run_id).await?;
+    let plan = Plan {
+        run_id: run_id.to_string(),
+        created_at: super::now_rfc3339(),
+        inputs: claimed,
+    };
+    if plan.inputs.is_empty() && !record_empty {
+        return Ok(plan);
+    }
+    let key = plan_key(run_id);
+    let body = serde_json::to_vec_pretty(&plan)?;
+    match store.put_new(&key, Bytes::from(body)).await {
+        Ok(()) => Ok(plan),
+        // Another planner of the same run id got there first (a duplicated shard 0): its plan
+        // stands, and what this one claimed beyond it is handed back for a later run.
+        Err(StoreError::AlreadyExists) => {
+            let existing = read_plan(store, run_id)
+                .await?
+                .with_context(|| format!("{key} vanished while being read"))?;
+            let kept: BTreeSet<&str> = existing
+                .inputs
+                .iter()
+                .map(|i| i.upload_id.as_str())
+                .collect();
+            for extra in plan
+                .inputs
+                .iter()
+                .filter(|i| !kept.contains(i.upload_id.as_str()))
+            {
+                release(store, &extra.upload_id).await?;
+            }
+            Ok(existing)
+        }
+        Err(e) => Err(e).with_context(|| format!("writing {key}")),
+    }
+}
+
+/// Waits for shard 0 to record the run's plan (shards of one array job start together).
+pub async fn wait_for_plan(store: &Store, run_id: &RunId, wait: Duration) -> anyhow::Result<Plan> {
+    let deadline = Instant::now() + wait;
+    loop {
+        if let Some(plan) = read_plan(store, run_id).await? {
+            return Ok(plan);
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "run {run_id} has no recorded inputs ({}) after waiting {}s: shard 0 records them",
+                plan_key(run_id),
+                wait.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(2).min(wait)).await;
+    }
+}
+
+async fn claim_new_uploads(store: &Store, run_id: &RunId) -> anyhow::Result<Vec<InputRecord>> {
+    let consumed: BTreeSet<String> = store
+        .list(layout::CONSUMED_PREFIX)
+        .await
+        .context("listing consumed uploads")?
+        .into_iter()
+        .filter_map(|m| stem(&m.key).map(str::to_owned))
+        .collect();
+    let incoming = store
+        .list(layout::INCOMING_PREFIX)
+        .await
+        .context("listing incoming uploads")?;
+    let marker = Bytes::from(serde_json::to_vec(&ConsumedMarker {
+        run_id: run_id.to_string(),
+        claimed_at: super::now_rfc3339(),
+    })?);
+    let mut claimed = Vec::new();
+    for meta in incoming.iter().filter(|m| m.key.ends_with(".json")) {
+        let Some(upload_id) = stem(&meta.key) else {
+            continue;
+        };
+        if consumed.contains(upload_id) {
+            continue;
+        }
+        let record = match read_record(store, &meta.key).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Left unclaimed, so it is reported again by every run until someone fixes it.
+                tracing::error!(key = %meta.key, error = format!("{e:#}"), "unreadable upload record skipped");
+                continue;
+            }
+        };
+        let consumed_key = layout::consumed_key(&record.upload_id);
+        match store.put_new(&consumed_key, marker.clone()).await {
+            Ok(()) => {
+                tracing::info!(upload_id = %record.upload_id, partner = %record.partner, "upload claimed");
+                claimed.push(input_record(&record));
+            }
+            // A concurrent run claimed it between our listing and now.
+            Err(StoreError::AlreadyExists) => {}
+            Err(e) => return Err(e).with_context(|| format!("claiming {consumed_key}")),
+        }
+    }
+    claimed.sort_by(|a, b| (&a.partner, &a.upload_id).cmp(&(&b.partner, &b.upload_id)));
+    Ok(claimed)
+}
+
+async fn read_record(store: &Store, key: &str) -> anyhow::Result<UploadRecord> {
+    let body = store
+        .get(key)
+        .await
+        .with_context(|| format!("reading {key}"))?;
+    serde_json::from_slice(&body).with_context(|| format!("parsing {key}"))
+}
+
+async fn release(store: &Store, upload_id: &str) -> anyhow::Result<()> {
+    let key = format!("{}{upload_id}.json", layout::CONSUMED_PREFIX);
+    tracing::warn!(%upload_id, "claim released: another planner of this run recorded the plan first");
+    store
+        .delete(&key)
+        .await
+        .with_context(|| format!("releasing {key}"))
+}
+
+fn input_record(r: &UploadRecord) -> InputRecord {
+    InputRecord {
+        upload_id: r.upload_id.to_string(),
+        partner: r.partner.to_string(),
+        key: r.key.clone(),
+        sha256: r.sha256.clone(),
+        bytes: r.bytes,
+        rows: r.rows,
+        encoding: r.encoding.clone(),
+    }
+}
+
+/// The file name without its directory and `.json`: an upload id for records and markers.
+fn stem(key: &str) -> Option<&str> {
+    key.rsplit('/').next()?.strip_suffix(".json")
+}

@@ -1,0 +1,209 @@
+//! The offline contract: `matcher match --companies C --postings P --out DIR` writes the three
+//! CSVs and the manifest into DIR, every input row in exactly one of them.
+
+mod match_support;
+
+use std::collections::BTreeMap;
+
+use match_support::*;
+use sha2::{Digest, Sha256};
+
+#[test]
+fn every_posting_row_ends_in_exactly_one_output_and_the_manifest_counts_add_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = write_small_sample(tmp.path());
+    let out = tmp.path().join("out");
+    run_ok(&mut offline(&sample.companies, &sample.postings, &out));
+
+    let matched = read_csv(&out.join("matched.csv"));
+    let unmatched = read_csv(&out.join("unmatched.csv"));
+    let rejected = read_csv(&out.join("rejected.csv"));
+    assert_eq!(
+        matched[0].join(","),
+        "posting_id,company_name,company_address,company_phone,company_url,job_title,employment_type,salary_min,salary_max,work_location,description,posted_at,partner,upload_id,line,corporate_number,match_score,match_method"
+    );
+    assert_eq!(
+        unmatched[0].join(","),
+        "posting_id,company_name,company_address,company_phone,company_url,job_title,employment_type,salary_min,salary_max,work_location,description,posted_at,partner,upload_id,line,reason,best_corporate_number,best_score"
+    );
+    assert_eq!(
+        rejected[0].join(","),
+        "partner,upload_id,line,posting_id,reason"
+    );
+
+    // Each input record, by the line it starts on, lands exactly once.
+    let mut seen: BTreeMap<u64, &str> = BTreeMap::new();
+    for (file, rows, line_col) in [
+        ("matched", &matched, 14),
+        ("unmatched", &unmatched, 14),
+        ("rejected", &rejected, 2),
+    ] {
+        for row in &rows[1..] {
+            let line: u64 = row[line_col].parse().unwrap();
+            assert!(
+                seen.insert(line, file).is_none(),
+                "line {line} written twice"
+            );
+        }
+    }
+    // Lines 2..=9 hold the 7 records (P5 spans lines 6-8, so P6 starts on 9 and P7 on 10).
+    assert_eq!(
+        seen.keys().copied().collect::<Vec<_>>(),
+        [2, 3, 4, 5, 6, 9, 10],
+        "{seen:?}"
+    );
+    assert_eq!(seen[&4], "rejected", "missing company_name");
+    assert_eq!(seen[&5], "rejected", "salary_min is not a number");
+    assert_eq!(seen[&9], "rejected", "too few fields");
+    let rejected_ids: Vec<&str> = rejected[1..].iter().map(|r| r[3].as_str()).collect();
+    assert_eq!(rejected_ids, ["P3", "P4", "P6"]);
+    assert!(
+        rejected[1..]
+            .iter()
+            .all(|r| r[0] == "offline" && r[1] == "offline" && !r[4].is_empty())
+    );
+
+    // A posting that names a company exactly as the master does, with its address, phone and
+    // domain, is linked to it.
+    let p1 = matched[1..]
+        .iter()
+        .find(|r| r[0] == "P1")
+        .expect("P1 matched");
+    assert_eq!(p1[15], "1180301018771");
+    assert_eq!(p1[10], "説明, カンマ入り", "a quoted comma survives");
+    assert!(
+        p1[16].len() == 6 && p1[16].starts_with(['0', '1']),
+        "score {}",
+        p1[16]
+    );
+    // A company absent from the master is never linked.
+    let p2 = unmatched[1..]
+        .iter()
+        .find(|r| r[0] == "P2")
+        .expect("P2 unmatched");
+    assert!(
+        ["no_candidate", "below_threshold", "ambiguous"].contains(&p2[15].as_str()),
+        "{p2:?}"
+    );
+    // Multi-line fields come back whole.
+    let p5 = matched[1..]
+        .iter()
+        .chain(&unmatched[1..])
+        .find(|r| r[0] == "P5")
+        .expect("P5 written");
+    assert_eq!(p5[5], "営業\n(2行目)");
+
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let counts = &manifest["counts"];
+    assert_eq!(counts["input_rows"], sample.rows);
+    assert_eq!(counts["matched"], (matched.len() - 1) as u64);
+    assert_eq!(counts["unmatched"], (unmatched.len() - 1) as u64);
+    assert_eq!(counts["rejected"], 3);
+    let by_reason: u64 = counts["unmatched_by_reason"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_reason, (unmatched.len() - 1) as u64);
+}
+
+#[test]
+fn the_manifest_records_the_input_checksum_companies_and_refused_company_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = write_small_sample(tmp.path());
+    let out = tmp.path().join("out");
+    let run = run_ok(&mut offline(&sample.companies, &sample.postings, &out));
+
+    let body = std::fs::read(&sample.postings).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["run_id"], "offline");
+    assert!(manifest["shard"].is_null());
+    assert!(manifest["version"].as_str().is_some_and(|v| !v.is_empty()));
+    let input = &manifest["inputs"][0];
+    assert_eq!(input["partner"], "offline");
+    assert_eq!(input["upload_id"], "offline");
+    assert_eq!(input["sha256"], hex::encode(Sha256::digest(&body)));
+    assert_eq!(input["bytes"], body.len() as u64);
+    assert_eq!(input["rows"], sample.rows);
+    assert_eq!(input["encoding"], "utf-8");
+    assert_eq!(manifest["companies"]["count"], sample.valid_companies);
+    assert_eq!(manifest["companies"]["rejected"], 1);
+    assert_eq!(manifest["companies"]["rejected_examples"][0]["line"], 4);
+    assert!(manifest["thresholds"].is_object());
+    for phase in ["read", "index", "match", "write", "total"] {
+        assert!(manifest["timings_ms"][phase].is_u64(), "timings_ms.{phase}");
+    }
+    // The refused company row is also in the log, not only in the manifest.
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("company rows refused"), "{stderr}");
+
+    let s = summary(&run);
+    assert_eq!(s["outcome"], "completed");
+    assert_eq!(s["run_id"], "offline");
+    assert_eq!(s["counts"], manifest["counts"]);
+}
+
+#[test]
+fn a_shift_jis_file_is_read_and_written_out_as_utf8() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = write_small_sample(tmp.path());
+    let text = std::fs::read_to_string(&sample.postings).unwrap();
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!unmappable);
+    let sjis_path = tmp.path().join("postings-sjis.csv");
+    std::fs::write(&sjis_path, &sjis).unwrap();
+
+    let utf8_out = tmp.path().join("utf8");
+    let sjis_out = tmp.path().join("sjis");
+    run_ok(&mut offline(&sample.companies, &sample.postings, &utf8_out));
+    run_ok(&mut offline(&sample.companies, &sjis_path, &sjis_out));
+    for file in OUTPUT_CSVS {
+        assert_eq!(
+            std::fs::read(utf8_out.join(file)).unwrap(),
+            std::fs::read(sjis_out.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sjis_out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["inputs"][0]["encoding"], "shift_jis");
+}
+
+#[test]
+fn a_postings_file_without_its_required_columns_fails_with_a_clear_error_and_no_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = write_small_sample(tmp.path());
+    let bad = tmp.path().join("bad.csv");
+    std::fs::write(&bad, "posting_id,job_title\nP1,事務\n").unwrap();
+    let out = tmp.path().join("out");
+    let run = offline(&sample.companies, &bad, &out).output().unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("company_name"), "{stderr}");
+    assert!(!out.join("manifest.json").exists());
+}
+
+#[test]
+fn a_rerun_into_the_same_directory_replaces_the_files_with_the_same_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = write_small_sample(tmp.path());
+    let out = tmp.path().join("out");
+    run_ok(&mut offline(&sample.companies, &sample.postings, &out));
+    let first: Vec<Vec<u8>> = OUTPUT_CSVS
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+    run_ok(&mut offline(&sample.companies, &sample.postings, &out));
+    for (file, before) in OUTPUT_CSVS.iter().zip(first) {
+        assert_eq!(std::fs::read(out.join(file)).unwrap(), before, "{file}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
