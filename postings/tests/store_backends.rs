@@ -111,3 +111,33 @@ async fn store_urls_select_the_backend() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_concurrent_local_put_new_calls_on_one_key_exactly_one_wins() {
+    let t = support::local();
+    let store = t.store.clone();
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .put_new("consumed/u.json", Bytes::from(format!("run {i}")))
+                    .await
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        match task.await.unwrap() {
+            Ok(()) => winners.push(i),
+            Err(StoreError::AlreadyExists) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    assert_eq!(
+        t.store.get("consumed/u.json").await.unwrap(),
+        format!("run {}", winners[0]).as_bytes()
+    );
+    assert_eq!(t.store.unfinished_uploads("").await.unwrap(), 0);
+}
