@@ -207,3 +207,72 @@ fn a_rerun_into_the_same_directory_replaces_the_files_with_the_same_content() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Data records of a CSV file as the csv crate sees them (blank lines are not records).
+fn records_of(path: &std::path::Path) -> Vec<csv::StringRecord> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    r.records()
+        .map(Result::unwrap)
+        .filter(|rec| rec.iter().any(|f| !f.trim().is_empty()))
+        .collect()
+}
+
+#[test]
+fn the_committed_sample_uploads_are_matched_with_every_row_accounted_for_and_links_into_the_master()
+{
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let master: std::collections::BTreeSet<String> = read_csv(&root.join("companies.csv"))[1..]
+        .iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    for partner in ["acme-jobs", "sakura-career"] {
+        let postings = root.join("uploads").join(partner).join("postings.csv");
+        let input = records_of(&postings);
+        let out = tmp.path().join(partner);
+        run_ok(&mut offline(&root.join("companies.csv"), &postings, &out));
+
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(
+            manifest["counts"]["input_rows"],
+            input.len() as u64,
+            "{partner}"
+        );
+        assert_eq!(manifest["companies"]["count"], master.len() as u64);
+        let mut written: Vec<String> = Vec::new();
+        for (file, id_col) in [
+            ("matched.csv", 0),
+            ("unmatched.csv", 0),
+            ("rejected.csv", 3),
+        ] {
+            written.extend(
+                read_csv(&out.join(file))[1..]
+                    .iter()
+                    .map(|r| r[id_col].clone()),
+            );
+        }
+        let mut read: Vec<String> = input.iter().map(|r| r[0].trim().to_owned()).collect();
+        written.sort();
+        read.sort();
+        assert_eq!(
+            written, read,
+            "{partner}: each posting written exactly once"
+        );
+
+        let matched = read_csv(&out.join("matched.csv"));
+        assert!(
+            matched.len() > 1,
+            "{partner}: the sample links some postings"
+        );
+        for row in &matched[1..] {
+            assert!(
+                master.contains(&row[15]),
+                "{partner}: {row:?} links outside the master"
+            );
+        }
+    }
+}
