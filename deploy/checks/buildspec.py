@@ -70,7 +70,7 @@ def main() -> int:
 
     login = first(r"ecr get-login-password.*docker login")
     tests = first(r"^bash tests/run\b")
-    build = first(r"docker build")
+    build = first(r"docker (buildx )?build\b")
     push = first(r"docker push")
     order = [("ECR login", login), ("tests (bash tests/run)", tests),
              ("docker build", build), ("docker push", push)]
