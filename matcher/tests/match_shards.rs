@@ -139,3 +139,51 @@ async fn a_shard_without_a_shared_run_id_refuses_to_start() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("MATCH_RUN_ID"));
     assert!(store.keys("consumed/").await.is_empty(), "nothing claimed");
 }
+
+#[tokio::test]
+async fn children_of_one_array_job_agree_on_a_run_id_without_being_given_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = TestStore::new(Backend::Local).await;
+    let sample = write_generated_sample(tmp.path(), 200);
+    store
+        .register("acme", std::fs::read(&sample.postings).unwrap())
+        .await;
+    let child = |i: &str| {
+        store
+            .matcher(&sample.companies)
+            .env(
+                "AWS_BATCH_JOB_ID",
+                format!("0f1e2d3c-aaaa-bbbb-cccc-123456789abc:{i}"),
+            )
+            .env("AWS_BATCH_JOB_ARRAY_INDEX", i)
+            .env("MATCH_SHARD_COUNT", "2")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (one, zero) = (child("1"), child("0"));
+    let mut runs = Vec::new();
+    for c in [zero, one] {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        runs.push(run_id(&out));
+    }
+    assert_eq!(runs[0], runs[1], "one run id for the whole array job");
+    let run = &runs[0];
+    let mut rows = 0;
+    for i in 0..2 {
+        let m: serde_json::Value = serde_json::from_slice(
+            &store
+                .get(&format!("runs/{run}/shards/{i}-of-2/manifest.json"))
+                .await,
+        )
+        .unwrap();
+        rows += m["counts"]["input_rows"].as_u64().unwrap();
+    }
+    assert_eq!(rows, sample.rows);
+}

@@ -10,6 +10,7 @@ use postings::store::Store;
 
 use crate::engine::Thresholds;
 use crate::stage::companies::CompanySource;
+use crate::stage::plan;
 use crate::stage::shard::Shard;
 use crate::stage::{MatchMode, MatchOptions, MatchOutcome, run_match};
 
@@ -37,8 +38,9 @@ SHARDS (AWS Batch array jobs)
   --shard I/N (0-based) or, by default, AWS_BATCH_JOB_ARRAY_INDEX with MATCH_SHARD_COUNT set
   to the array size. Each shard takes the postings whose FNV-1a hash of (partner, posting_id)
   is I modulo N; rows the CSV contract rejected are written by shard 0 only. All shards of one
-  job must share a run id (MATCH_RUN_ID): shard 0 claims the new uploads and records them in
-  runs/<run_id>/inputs.json; the other shards wait for that file (MATCH_PLAN_WAIT_SECS) and
+  job share a run id: MATCH_RUN_ID if set, otherwise shard 0 picks one and records it under
+  batch-jobs/<array job id>.json (from AWS_BATCH_JOB_ID) for the others. Shard 0 claims the
+  new uploads and records them in runs/<run_id>/inputs.json; the other shards wait for that file (MATCH_PLAN_WAIT_SECS) and
   read exactly those inputs. Shard I writes runs/<run_id>/shards/<I>-of-<N>/ (same four
   files); the run is complete when all N shard manifests exist, and their CSVs together hold
   the same rows as one unsharded run.
@@ -75,6 +77,10 @@ pub struct MatchArgs {
     /// Re-run this run on its recorded inputs; for shards, the run id the array job shares.
     #[arg(long, env = "MATCH_RUN_ID")]
     pub run_id: Option<RunId>,
+    /// Set by AWS Batch: gives the shards of an array job a shared run id when MATCH_RUN_ID
+    /// is not set.
+    #[arg(long, env = "AWS_BATCH_JOB_ID", hide = true)]
+    pub batch_job_id: Option<String>,
     /// This process's shard, I/N (0-based).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
@@ -134,6 +140,15 @@ impl MatchArgs {
         let store = Store::from_url(&self.store_url)
             .await
             .with_context(|| format!("opening the store {}", self.store_url))?;
+        let plan_wait = Duration::from_secs(self.plan_wait_secs);
+        let run_id = match (self.run_id, shard, &self.batch_job_id) {
+            (None, Some(s), Some(job)) if s.count > 1 => Some(
+                plan::run_id_for_batch_job(&store, job, s.index, plan_wait)
+                    .await
+                    .context("agreeing on the array job's run id")?,
+            ),
+            (run_id, _, _) => run_id,
+        };
         let companies = match self.companies {
             Some(path) => CompanySource::Csv(path),
             None => CompanySource::Database(self.database_url),
@@ -142,9 +157,9 @@ impl MatchArgs {
             mode: MatchMode::Scheduled {
                 store,
                 companies,
-                run_id: self.run_id,
+                run_id,
                 shard,
-                plan_wait: Duration::from_secs(self.plan_wait_secs),
+                plan_wait,
             },
             thresholds,
         })

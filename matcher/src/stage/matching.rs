@@ -164,7 +164,7 @@ async fn resolve_plan(
             Ok((!plan.inputs.is_empty()).then_some(plan))
         }
         (None, Some(s)) => bail!(
-            "shard {s} needs the run id its array job shares: pass --run-id or set MATCH_RUN_ID"
+            "shard {s} needs the run id its array job shares: pass --run-id, set MATCH_RUN_ID, or run as an AWS Batch array job (AWS_BATCH_JOB_ID)"
         ),
         (Some(id), shard) => {
             if let Some(plan) = plan::read_plan(store, &id).await? {

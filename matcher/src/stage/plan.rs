@@ -191,3 +191,64 @@ fn input_record(r: &UploadRecord) -> InputRecord {
 fn stem(key: &str) -> Option<&str> {
     key.rsplit('/').next()?.strip_suffix(".json")
 }
+
+/// The run id all children of one AWS Batch array job share, when the scheduler did not set
+/// one: child 0 picks it and records it under `batch-jobs/<parent job id>.json` (create-if-
+/// absent, so a retried child 0 keeps the first choice); the other children read it there.
+/// `job_id` is the child's `AWS_BATCH_JOB_ID` (`<parent id>:<index>`).
+pub async fn run_id_for_batch_job(
+    store: &Store,
+    job_id: &str,
+    shard_index: u32,
+    wait: Duration,
+) -> anyhow::Result<RunId> {
+    let parent = job_id.split_once(':').map_or(job_id, |(p, _)| p);
+    let ok = !parent.is_empty()
+        && parent.len() <= 128
+        && parent
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        bail!("AWS_BATCH_JOB_ID {job_id:?} is not a job id");
+    }
+    let key = format!("{BATCH_JOBS_PREFIX}{parent}.json");
+    if shard_index == 0 {
+        let chosen = BatchJobRun {
+            run_id: RunId::new().to_string(),
+        };
+        match store
+            .put_new(&key, Bytes::from(serde_json::to_vec(&chosen)?))
+            .await
+        {
+            Ok(()) => return Ok(RunId::parse(&chosen.run_id)?),
+            Err(StoreError::AlreadyExists) => {}
+            Err(e) => return Err(e).with_context(|| format!("writing {key}")),
+        }
+    }
+    let deadline = Instant::now() + wait;
+    loop {
+        match store.get(&key).await {
+            Ok(body) => {
+                let found: BatchJobRun =
+                    serde_json::from_slice(&body).with_context(|| format!("parsing {key}"))?;
+                return Ok(RunId::parse(&found.run_id)?);
+            }
+            Err(StoreError::NotFound) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_secs(2).min(wait)).await;
+            }
+            Err(StoreError::NotFound) => bail!(
+                "no run id recorded for batch job {parent} ({key}) after {}s: shard 0 records it",
+                wait.as_secs()
+            ),
+            Err(e) => return Err(e).with_context(|| format!("reading {key}")),
+        }
+    }
+}
+
+/// Where array jobs record their run id; outside `runs/` so that only runs live there.
+pub const BATCH_JOBS_PREFIX: &str = "batch-jobs/";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct BatchJobRun {
+    run_id: String,
+}

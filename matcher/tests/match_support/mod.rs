@@ -36,6 +36,8 @@ pub fn matcher() -> Command {
         "MATCH_RUN_ID",
         "MATCH_SHARD_COUNT",
         "AWS_BATCH_JOB_ARRAY_INDEX",
+        "AWS_BATCH_JOB_ID",
+        "MATCH_PLAN_WAIT_SECS",
         "RAYON_NUM_THREADS",
     ] {
         cmd.env_remove(var);
