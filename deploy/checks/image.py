@@ -14,6 +14,8 @@ profile) by the job-definition check, which runs them.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -99,6 +101,24 @@ def main() -> int:
     ]
     for good, what in checks:
         (ok if good else fail)(what)
+
+    # The slim runtime installs nothing but CA certificates: the binaries may link only to what
+    # every Debian base has (glibc and libgcc), not e.g. libssl.
+    base_libs = re.compile(r"^(linux-vdso|libc|libm|libgcc_s|libpthread|libdl|librt|ld-linux[^ ]*)\.so")
+    if shutil.which("ldd") and built:
+        try:
+            exes = binaries.built(tuple(b for b in built if b in targets))
+        except CheckError as e:
+            fail(str(e))
+            exes = {}
+        for name, exe in sorted(exes.items()):
+            out = subprocess.run(["ldd", str(exe)], capture_output=True, text=True).stdout
+            libs = [line.split()[0] for line in out.splitlines() if line.strip()]
+            extra = [lib for lib in libs if not base_libs.match(lib.rsplit("/", 1)[-1])]
+            if extra:
+                fail(f"{name} links {', '.join(extra)}, which the slim runtime image does not install")
+            else:
+                ok(f"{name} links only glibc / libgcc ({len(libs)} objects), all in the slim runtime image")
 
     print(f"image: {len(passes)} passed, {len(failures)} failed")
     return 1 if failures else 0
