@@ -258,3 +258,71 @@ async fn concurrent_runs_never_take_the_same_upload() {
     ids.sort();
     assert_eq!(taken, ids, "each upload taken by exactly one run");
 }
+
+/// A company database of its own for one test: a SQLite file, or a fresh PostgreSQL database
+/// on the test server (PG_ADMIN_URL).
+async fn company_database(tmp: &std::path::Path, postgres: bool) -> String {
+    if !postgres {
+        return format!("sqlite://{}", tmp.join("companies.db").display());
+    }
+    let admin = std::env::var("PG_ADMIN_URL").expect(
+        "PG_ADMIN_URL is not set: run these tests with `bash tests/with-services cargo test -p matcher --test 'match_*'`",
+    );
+    let prefix = std::env::var("TEST_DB_PREFIX").expect("TEST_DB_PREFIX is set with PG_ADMIN_URL");
+    let name = format!("{prefix}_match_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+async fn scheduled_runs_read_the_company_master_from_the_database(postgres: bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = TestStore::new(Backend::Local).await;
+    let sample = write_small_sample(tmp.path());
+    let db = company_database(tmp.path(), postgres).await;
+    run_ok(
+        matcher()
+            .args(["import-companies", "--csv"])
+            .arg(&sample.companies)
+            .env("DATABASE_URL", &db),
+    );
+    store
+        .register("acme", std::fs::read(&sample.postings).unwrap())
+        .await;
+
+    let mut cmd = matcher();
+    cmd.arg("match")
+        .env("STORE_URL", &store.url)
+        .env("DATABASE_URL", &db);
+    let run = run_id(&run_ok(&mut cmd));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&store.get(&format!("runs/{run}/manifest.json")).await).unwrap();
+    let backend = if postgres { "postgres" } else { "sqlite" };
+    assert_eq!(
+        manifest["companies"]["source"],
+        format!("database:{backend}")
+    );
+    assert_eq!(manifest["companies"]["count"], sample.valid_companies);
+    assert_eq!(manifest["counts"]["input_rows"], sample.rows);
+    let matched = read_csv_bytes(&store.get(&format!("runs/{run}/matched.csv")).await);
+    let p1 = matched[1..]
+        .iter()
+        .find(|r| r[0] == "P1")
+        .expect("P1 linked");
+    assert_eq!(p1[15], "1180301018771");
+}
+
+#[tokio::test]
+async fn scheduled_runs_read_the_company_master_from_sqlite() {
+    scheduled_runs_read_the_company_master_from_the_database(false).await;
+}
+
+#[tokio::test]
+async fn scheduled_runs_read_the_company_master_from_postgresql() {
+    scheduled_runs_read_the_company_master_from_the_database(true).await;
+}
