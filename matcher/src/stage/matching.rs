@@ -144,10 +144,21 @@ pub async fn run_match(options: MatchOptions) -> anyhow::Result<MatchOutcome> {
             }
         }
     };
+    let hint = match (&job.source, job.shard) {
+        (Source::File(_), _) => String::new(),
+        (Source::Object(_), None) => format!(
+            "; `matcher match --run-id {0}` re-runs it on the same inputs",
+            job.run_id
+        ),
+        (Source::Object(_), Some(s)) => format!(
+            "; `matcher match --run-id {0} --shard {s}` re-runs this shard on the same inputs",
+            job.run_id
+        ),
+    };
     let run_id = job.run_id.clone();
     execute(job, options.thresholds, started_at, clock)
         .await
-        .with_context(|| format!("run {run_id} failed; `matcher match --run-id {run_id}` re-runs it on the same inputs"))
+        .with_context(|| format!("run {run_id} failed{hint}"))
         .map(MatchOutcome::Completed)
 }
 

@@ -89,7 +89,21 @@ pub async fn create_plan(
             }
             Ok(existing)
         }
-        Err(e) => Err(e).with_context(|| format!("writing {key}")),
+        Err(e) => {
+            release_all(store, &plan.inputs).await;
+            Err(e).with_context(|| format!("writing {key}"))
+        }
+    }
+}
+
+/// Hands claims back after a failure before the plan was recorded, so that the next run
+/// takes those uploads instead of leaving them consumed by a run that never existed. (Only a
+/// crash in that short window can still strand a claim: its marker names the run.)
+async fn release_all(store: &Store, claimed: &[InputRecord]) {
+    for input in claimed {
+        if let Err(e) = release(store, &input.upload_id).await {
+            tracing::error!(upload_id = %input.upload_id, error = format!("{e:#}"), "claim could not be released");
+        }
     }
 }
 
@@ -151,7 +165,10 @@ async fn claim_new_uploads(store: &Store, run_id: &RunId) -> anyhow::Result<Vec<
             }
             // A concurrent run claimed it between our listing and now.
             Err(StoreError::AlreadyExists) => {}
-            Err(e) => return Err(e).with_context(|| format!("claiming {consumed_key}")),
+            Err(e) => {
+                release_all(store, &claimed).await;
+                return Err(e).with_context(|| format!("claiming {consumed_key}"));
+            }
         }
     }
     claimed.sort_by(|a, b| (&a.partner, &a.upload_id).cmp(&(&b.partner, &b.upload_id)));
@@ -168,7 +185,7 @@ async fn read_record(store: &Store, key: &str) -> anyhow::Result<UploadRecord> {
 
 async fn release(store: &Store, upload_id: &str) -> anyhow::Result<()> {
     let key = format!("{}{upload_id}.json", layout::CONSUMED_PREFIX);
-    tracing::warn!(%upload_id, "claim released: another planner of this run recorded the plan first");
+    tracing::warn!(%upload_id, "claim released; a later run will take the upload");
     store
         .delete(&key)
         .await
