@@ -89,3 +89,31 @@ impl Destination {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use postings::layout::{RunFile, run_file_key};
+
+    use super::*;
+
+    #[test]
+    fn a_whole_run_writes_where_the_layout_says_and_shards_below_it() {
+        let run = RunId::parse("20260304T050607Z-0a1b2c3d").unwrap();
+        let whole = Destination::Store {
+            store: Store::local("unused"),
+            prefix: run_prefix(&run, None),
+        };
+        for (file, kind) in [
+            (MATCHED, RunFile::Matched),
+            (UNMATCHED, RunFile::Unmatched),
+            (REJECTED, RunFile::Rejected),
+            (MANIFEST, RunFile::Manifest),
+        ] {
+            assert_eq!(whole.key(file), run_file_key(&run, kind));
+        }
+        assert_eq!(
+            run_prefix(&run, Some(Shard::new(1, 4).unwrap())),
+            "runs/20260304T050607Z-0a1b2c3d/shards/1-of-4/"
+        );
+    }
+}

@@ -181,3 +181,40 @@ impl Read for BlockingRead {
         self.runtime.block_on(self.inner.read(buf))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "posting_id,company_name,job_title\nA1,株式会社甲,事務\n\nA2,,営業\nA3,株式会社乙,\"多\n行\"\nA4,株式会社丙,倉庫\n";
+
+    #[test]
+    fn a_file_is_hashed_whole_and_every_record_is_kept_or_rejected_with_its_line() {
+        let mut batch = InputBatch::default();
+        let stats = read_postings(FILE.as_bytes(), None, "acme", "u1", None, &mut batch).unwrap();
+        assert_eq!(stats.bytes, FILE.len() as u64);
+        assert_eq!(stats.sha256, hex::encode(Sha256::digest(FILE.as_bytes())));
+        assert_eq!(stats.rows, 4);
+        let lines: Vec<u64> = batch.origins.iter().map(|o| o.line).collect();
+        assert_eq!(lines, [2, 5, 7]);
+        assert_eq!(batch.rejected.len(), 1);
+        assert_eq!(batch.rejected[0].origin.line, 4);
+        assert_eq!(batch.rejected[0].posting_id, "A2");
+    }
+
+    #[test]
+    fn shards_split_the_postings_and_only_shard_zero_keeps_rejections() {
+        let mut seen = Vec::new();
+        let mut rejected = 0;
+        for i in 0..3 {
+            let mut batch = InputBatch::default();
+            let shard = Shard::new(i, 3).unwrap();
+            read_postings(FILE.as_bytes(), None, "acme", "u1", Some(shard), &mut batch).unwrap();
+            seen.extend(batch.postings.into_iter().map(|p| p.posting_id));
+            rejected += batch.rejected.len();
+        }
+        seen.sort();
+        assert_eq!(seen, ["A1", "A3", "A4"]);
+        assert_eq!(rejected, 1);
+    }
+}
