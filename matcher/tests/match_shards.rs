@@ -187,3 +187,44 @@ async fn children_of_one_array_job_agree_on_a_run_id_without_being_given_one() {
     }
     assert_eq!(rows, sample.rows);
 }
+
+#[tokio::test]
+async fn a_run_split_one_way_cannot_be_rerun_split_another_way() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = TestStore::new(Backend::Local).await;
+    let sample = write_small_sample(tmp.path());
+    store
+        .register("acme", std::fs::read(&sample.postings).unwrap())
+        .await;
+    let run = postings::RunId::new().to_string();
+    for i in ["0", "1"] {
+        run_ok(
+            store
+                .matcher(&sample.companies)
+                .env("MATCH_RUN_ID", &run)
+                .args(["--shard", &format!("{i}/2")]),
+        );
+    }
+    let out = store
+        .matcher(&sample.companies)
+        .args(["--run-id", &run, "--shard", "0/3"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already split into 2 shards"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !store
+            .exists(&format!("runs/{run}/shards/0-of-3/manifest.json"))
+            .await
+    );
+    // The same split re-runs fine.
+    run_ok(
+        store
+            .matcher(&sample.companies)
+            .args(["--run-id", &run, "--shard", "1/2"]),
+    );
+}

@@ -179,7 +179,10 @@ async fn resolve_plan(
         ),
         (Some(id), shard) => {
             if let Some(plan) = plan::read_plan(store, &id).await? {
-                tracing::info!(run_id = %id, "re-running on the run's recorded inputs");
+                if let Some(s) = shard {
+                    check_shard_layout(store, &id, s).await?;
+                }
+                tracing::info!(run_id = %id, "running on the run's recorded inputs");
                 return Ok(Some(plan));
             }
             match shard {
@@ -193,6 +196,28 @@ async fn resolve_plan(
             }
         }
     }
+}
+
+/// A run's shards must all split it the same way, or the load stage cannot put them together.
+async fn check_shard_layout(store: &Store, run_id: &RunId, shard: Shard) -> anyhow::Result<()> {
+    let prefix = format!("{}shards/", postings::layout::run_prefix(run_id));
+    let listed = store
+        .list(&prefix)
+        .await
+        .with_context(|| format!("listing {prefix}"))?;
+    let other = listed.iter().find_map(|m| {
+        let dir = m.key.strip_prefix(&prefix)?.split('/').next()?;
+        let (_, count) = dir.split_once("-of-")?;
+        let count: u32 = count.parse().ok()?;
+        (count != shard.count).then_some(count)
+    });
+    if let Some(count) = other {
+        bail!(
+            "run {run_id} is already split into {count} shards: re-run its shards as I/{count}, \
+             or the whole run without --shard"
+        );
+    }
+    Ok(())
 }
 
 async fn execute(
