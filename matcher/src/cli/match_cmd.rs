@@ -32,8 +32,8 @@ MODES
 
 RE-RUNS
   matcher match --run-id R   re-runs run R on exactly the inputs recorded for it, overwriting
-  its files with the same content; nothing new is claimed. A run id with no recorded inputs is
-  an error. A sharded run's shard is re-run with --run-id R --shard I/N (the same N); without
+  its files with the same content; nothing new is claimed. Unsharded, a run id with no recorded
+  inputs is an error. A sharded run's shard is re-run with --run-id R --shard I/N (the same N); without
   --shard the whole run is written to runs/R/, which the load stage then prefers.
 
 SHARDS (AWS Batch array jobs)
