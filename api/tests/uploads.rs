@@ -298,3 +298,42 @@ async fn a_partner_cannot_see_another_partners_upload() {
     problem(app.get_with(&globex, &path).await, 404).await;
     problem(app.get_with(&acme, "/v1/uploads/..%2F..%2Fetc").await, 404).await;
 }
+
+#[tokio::test]
+async fn a_client_that_goes_away_mid_upload_leaves_nothing_behind() {
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    let request = app
+        .http
+        .post(app.url("/v1/postings"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(reqwest::Body::wrap_stream(rx))
+        .send();
+    let sending = tokio::spawn(request);
+    // Past one 8 MiB part, so the store has a multipart upload open.
+    let csv = generated_csv(10 * 1024 * 1024);
+    for chunk in csv.as_bytes().chunks(1024 * 1024) {
+        futures::SinkExt::send(&mut tx, Ok(Bytes::copy_from_slice(chunk)))
+            .await
+            .unwrap();
+    }
+    futures::SinkExt::send(&mut tx, Err(std::io::Error::other("client crashed")))
+        .await
+        .unwrap();
+    drop(tx);
+    assert!(
+        sending.await.unwrap().is_err(),
+        "the request should have failed client-side"
+    );
+
+    // The server notices the broken body and aborts; give it a moment.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        app.incoming().await.is_empty(),
+        "{:?}",
+        app.incoming().await
+    );
+    assert_eq!(app.unfinished_multipart_uploads().await, 0);
+}

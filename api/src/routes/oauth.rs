@@ -2,6 +2,8 @@
 //! partner id; the secret is checked against its argon2 hash.
 
 use axum::Form;
+use std::sync::LazyLock;
+
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
@@ -16,7 +18,15 @@ use serde::{Deserialize, Serialize};
 use crate::auth::token::{self, SCOPE_UPLOAD};
 use crate::config::Secret;
 use crate::error::ApiError;
+use crate::partners::PartnerEntry;
 use crate::startup::AppState;
+
+static DUMMY: LazyLock<PartnerEntry> = LazyLock::new(|| {
+    let mut doc = crate::partners::RegistryDoc::default();
+    let id = PartnerId::parse("dummy").expect("a valid id");
+    let _ = doc.add_partner(&id);
+    doc.partners.remove(&id).expect("just added")
+});
 
 #[derive(Deserialize)]
 pub struct TokenForm {
@@ -76,12 +86,15 @@ pub async fn token(
         .snapshot()
         .await
         .map_err(|e| ApiError::Unavailable(format!("partner registry unavailable: {e}")))?;
-    let entry = doc.partners.get(&partner).cloned().ok_or_else(invalid)?;
+    // An unknown client costs the same argon2 verification as a known one, so response
+    // times do not reveal which partner ids exist.
+    let known = doc.partners.get(&partner).cloned();
+    let entry = known.clone().unwrap_or_else(|| DUMMY.clone());
     // argon2 is deliberately slow: keep it off the async workers.
     let matches = tokio::task::spawn_blocking(move || entry.secret_matches(secret.expose()))
         .await
         .map_err(ApiError::internal)?;
-    if !matches {
+    if known.is_none() || !matches {
         return Err(invalid());
     }
     if !doc.partners[&partner].enabled {

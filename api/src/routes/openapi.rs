@@ -109,7 +109,7 @@ pub fn document() -> Value {
                 }
             }},
             "/v1/uploads/{id}": { "get": {
-                "summary": "An upload's state (awaiting_upload, completed, rejected)",
+                "summary": "An upload's state (awaiting_upload, completed, rejected, expired)",
                 "security": secured(),
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": {

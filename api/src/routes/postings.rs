@@ -90,8 +90,14 @@ async fn with_idempotency(
         Begin::Claimed => match ingest(state, partner, charset, stream).await {
             Ok(response) => {
                 let value = serde_json::to_value(&response).map_err(ApiError::internal)?;
-                idempotency::complete(&state.store, &object_key, &response.sha256, 202, value)
-                    .await?;
+                // The upload is registered whatever happens here; say so rather than fail.
+                // (A retry then sees the key in flight until it goes stale.)
+                if let Err(e) =
+                    idempotency::complete(&state.store, &object_key, &response.sha256, 202, value)
+                        .await
+                {
+                    tracing::error!(error = %e, "could not record an idempotent result");
+                }
                 Ok(accepted(&response, false))
             }
             Err(e) => {
@@ -137,11 +143,6 @@ async fn ingest(
     )
     .await
     .map_err(intake_error)?;
-    tracing::info!(
-        upload_id = %record.upload_id, key = %record.key, bytes = record.bytes,
-        rows = record.rows, rejected_rows = record.rejected_rows, encoding = %record.encoding,
-        "upload stored"
-    );
     save_state(&state.store, &UploadState::direct(&record)).await;
     Ok(UploadResponse::from(&record))
 }

@@ -9,6 +9,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -35,6 +36,8 @@ pub enum Phase {
     Completed,
     /// Validation failed; the object was deleted.
     Rejected,
+    /// The URL expired with nothing uploaded (reported, never stored).
+    Expired,
 }
 
 /// What the API remembers about one upload, at `uploads/<partner>/<upload_id>.json`.
@@ -123,8 +126,12 @@ pub struct CreatedUpload {
 pub async fn create(
     State(state): State<AppState>,
     partner: AuthorizedPartner,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| ApiError::BadRequest {
+        slug: "invalid-request",
+        detail: e.body_text(),
+    })?;
     let request: CreateUpload = if body.iter().all(u8::is_ascii_whitespace) {
         CreateUpload::default()
     } else {
@@ -182,7 +189,19 @@ pub async fn show(
     partner: AuthorizedPartner,
     Path(id): Path<String>,
 ) -> Result<Json<UploadState>, ApiError> {
-    load_state(&state.store, &partner.id, &id).await.map(Json)
+    let mut upload = load_state(&state.store, &partner.id, &id).await?;
+    let expired = upload.expires_at.is_some_and(|t| t < Utc::now());
+    if upload.state == Phase::AwaitingUpload && expired {
+        let present = state
+            .store
+            .head(&upload.key)
+            .await
+            .map_err(ApiError::internal)?;
+        if present.is_none() {
+            upload.state = Phase::Expired;
+        }
+    }
+    Ok(Json(upload))
 }
 
 pub async fn complete(
@@ -202,7 +221,7 @@ pub async fn complete(
                 upload.problem.unwrap_or_default()
             )));
         }
-        Phase::AwaitingUpload => {}
+        Phase::AwaitingUpload | Phase::Expired => {}
     }
     let present = state
         .store
