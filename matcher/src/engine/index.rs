@@ -36,17 +36,27 @@ pub struct CompanyIndex {
     pub(crate) grams: KeyIndex,
     pub(crate) phones: KeyIndex,
     pub(crate) domains: KeyIndex,
-    pub(crate) cities: FxHashMap<Box<str>, u32>,
+    /// Hash of a city key (see `city_key`) → city id.
+    pub(crate) cities: FxHashMap<u64, u32>,
     /// City id → bit set of the prefectures that have a city of that name.
     pub(crate) city_prefectures: Vec<u64>,
 }
 
+/// One company's keys, as hashes: nothing on the heap but the name key, so that 1.4 M of
+/// them are cheap to make and to drop.
 struct Prepared {
     entry: Entry,
-    city: String,
-    alt: Vec<String>,
-    phone: Option<String>,
-    domain: Option<String>,
+    city: Option<u64>,
+    alt: [u64; 5],
+    alt_len: u8,
+    phone: Option<u64>,
+    domain: Option<u64>,
+}
+
+impl Prepared {
+    fn alt(&self) -> &[u64] {
+        &self.alt[..usize::from(self.alt_len)]
+    }
 }
 
 pub(crate) fn prefecture_number(canonical: &str) -> u8 {
@@ -61,35 +71,40 @@ pub(crate) fn city_key(raw: &str) -> String {
     fold_text(raw).chars().filter(|c| *c != ' ').collect()
 }
 
-fn prepare(c: Company) -> Prepared {
+fn prepare(c: &Company) -> Prepared {
     let name = normalize_registered_name(&c.name);
-    let mut alt = Vec::new();
-    let kana = key_of(&normalize_registered_name(&c.name_kana).key);
+    let mut alt = [0u64; 5];
+    let mut alt_len = 0u8;
+    let mut push = |key: &str| {
+        alt[usize::from(alt_len)] = hash_str(key);
+        alt_len += 1;
+    };
+    // A reading rarely spells its legal form out; when it does (カブシキガイシャ…), strip it.
+    let kana_folded = fold_text(&c.name_kana);
+    let kana = if kana_folded.contains("ガイシャ") || kana_folded.contains("カイシャ") {
+        normalize_registered_name(&kana_folded).key
+    } else {
+        key_of(&kana_folded)
+    };
     if !kana.is_empty() && kana != name.key {
-        alt.push(kana.clone());
+        push(&kana);
     }
     let en = normalize_registered_name(&c.name_en).key;
     if !en.is_empty() && en != name.key {
-        alt.push(en);
+        push(&en);
     }
     if let Some(reading) = acronym_reading(&name.key) {
-        alt.push(reading);
+        push(&reading);
     }
-    let katakana = if name.key.chars().all(|ch| is_katakana(ch) || ch == 'ー') {
-        Some(name.key.as_ref())
-    } else if kana.chars().all(|ch| is_katakana(ch) || ch == 'ー') {
-        Some(kana.as_str())
-    } else {
-        None
-    };
-    if let Some(latin) = katakana
-        .filter(|k| !k.is_empty())
-        .and_then(katakana_to_latin)
-    {
-        alt.push(format!("r:{latin}"));
+    // A name registered in katakana is the one partners write in latin letters
+    // (サイメディア → "SAIMEDIA"); index its romanised reading.
+    if name.key.chars().all(|ch| is_katakana(ch) || ch == 'ー') {
+        if let Some(latin) = katakana_to_latin(&name.key) {
+            push(&format!("r:{latin}"));
+        }
     }
     if name.key.bytes().all(|b| b.is_ascii_lowercase()) && !name.key.is_empty() {
-        alt.push(format!("r:{}", loosen_latin(&name.key)));
+        push(&format!("r:{}", loosen_latin(&name.key)));
     }
     Prepared {
         entry: Entry {
@@ -99,37 +114,45 @@ fn prepare(c: Company) -> Prepared {
             prefecture: canonical_prefecture(&c.prefecture).map_or(0, prefecture_number),
             city: NO_CITY,
         },
-        city: city_key(&c.city),
+        city: Some(city_key(&c.city))
+            .filter(|k| !k.is_empty())
+            .map(|k| hash_str(&k)),
         alt,
-        phone: normalize_phone(&c.phone),
-        domain: normalize_domain(&c.website),
+        alt_len,
+        phone: normalize_phone(&c.phone).map(|p| hash_str(&p)),
+        domain: normalize_domain(&c.website).map(|d| hash_str(&d)),
     }
 }
 
 impl CompanyIndex {
     pub fn build(mut companies: Vec<Company>) -> Self {
         companies.par_sort_unstable_by_key(|c| c.corporate_number);
-        let prepared: Vec<Prepared> = companies.into_par_iter().map(prepare).collect();
+        let prepared: Vec<Prepared> = companies.par_iter().map(prepare).collect();
 
-        let mut cities: FxHashMap<Box<str>, u32> = FxHashMap::default();
-        let mut city_prefectures: Vec<u64> = Vec::new();
-        let mut city_ids = Vec::with_capacity(prepared.len());
-        for p in &prepared {
-            if p.city.is_empty() {
-                city_ids.push(NO_CITY);
-                continue;
-            }
-            let next = cities.len() as u32;
-            let id = *cities.entry(p.city.as_str().into()).or_insert(next);
-            if id == next {
-                city_prefectures.push(0);
-            }
-            if p.entry.prefecture > 0 {
+        // Few distinct cities, many companies: intern them by a parallel sort, then look
+        // each company's up in the small table.
+        let mut names: Vec<u64> = prepared.par_iter().filter_map(|p| p.city).collect();
+        names.par_sort_unstable();
+        names.dedup();
+        let cities: FxHashMap<u64, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c, i as u32))
+            .collect();
+        let city_ids: Vec<u32> = prepared
+            .par_iter()
+            .map(|p| {
+                p.city
+                    .and_then(|c| cities.get(&c).copied())
+                    .unwrap_or(NO_CITY)
+            })
+            .collect();
+        let mut city_prefectures: Vec<u64> = vec![0; cities.len()];
+        for (p, &id) in prepared.iter().zip(&city_ids) {
+            if id != NO_CITY && p.entry.prefecture > 0 {
                 city_prefectures[id as usize] |= 1 << (p.entry.prefecture - 1);
             }
-            city_ids.push(id);
         }
-
         let pairs = |f: &(dyn Fn(&Prepared) -> Vec<u64> + Sync)| -> KeyIndex {
             KeyIndex::build(
                 prepared
@@ -145,16 +168,19 @@ impl CompanyIndex {
                 .into_iter()
                 .collect()
         });
-        let alt_names = pairs(&|p| p.alt.iter().map(|a| hash_str(a)).collect());
+        let alt_names = pairs(&|p| p.alt().to_vec());
         let grams = pairs(&|p| bigrams(&p.entry.key));
-        let phones = pairs(&|p| p.phone.iter().map(|s| hash_str(s)).collect());
-        let domains = pairs(&|p| p.domain.iter().map(|s| hash_str(s)).collect());
+        let phones = pairs(&|p| p.phone.into_iter().collect());
+        let domains = pairs(&|p| p.domain.into_iter().collect());
 
         let entries = prepared
             .into_iter()
             .zip(city_ids)
             .map(|(p, city)| Entry { city, ..p.entry })
             .collect();
+        // Freeing millions of small strings is slow, and done while the index is still being
+        // built it stalls every allocation; it happens off the critical path, at the end.
+        std::thread::spawn(move || drop(companies));
         Self {
             entries,
             names,

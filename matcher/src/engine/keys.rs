@@ -20,8 +20,8 @@ impl KeyIndex {
     pub(crate) fn build(mut pairs: Vec<(u64, Id)>) -> Self {
         pairs.par_sort_unstable();
         pairs.dedup();
-        let mut ranges =
-            FxHashMap::with_capacity_and_hasher(pairs.len() / 2 + 1, Default::default());
+        let distinct = pairs.par_windows(2).filter(|w| w[0].0 != w[1].0).count() + 1;
+        let mut ranges = FxHashMap::with_capacity_and_hasher(distinct, Default::default());
         let mut start = 0usize;
         while start < pairs.len() {
             let key = pairs[start].0;

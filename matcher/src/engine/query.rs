@@ -4,6 +4,7 @@
 use postings::Posting;
 
 use super::index::{CompanyIndex, NO_CITY, city_key, prefecture_number};
+use super::keys::hash_str;
 use crate::normalize::address::{Address, parse_address};
 use crate::normalize::name::{
     GLUED_SITE_WORDS, NormalizedName, is_bare_office_word, normalize_name,
@@ -35,7 +36,7 @@ impl Query {
         let city = address.city.map(|c| {
             index
                 .cities
-                .get(city_key(&c).as_str())
+                .get(&hash_str(&city_key(&c)))
                 .copied()
                 .unwrap_or(NO_CITY)
         });

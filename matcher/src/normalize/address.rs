@@ -93,6 +93,9 @@ const DESIGNATED_CITIES: &[&str] = &[
 
 /// Canonical name of a prefecture written with or without its suffix.
 pub fn canonical_prefecture(raw: &str) -> Option<&'static str> {
+    if let Some((full, _)) = PREFECTURES.iter().find(|(full, _)| *full == raw) {
+        return Some(full);
+    }
     let s: String = raw.nfkc().filter(|c| !c.is_whitespace()).collect();
     PREFECTURES
         .iter()

@@ -183,7 +183,17 @@ fn mora(c: char) -> Option<&'static str> {
         "ba", "bi", "bu", "be", "bo", "pa", "pi", "pu", "pe", "po", "vu", "a", "i", "u", "e", "o",
         "ya", "yu", "yo",
     ];
-    ROWS.chars().position(|r| r == c).map(|i| LATIN[i])
+    static TABLE: std::sync::OnceLock<Vec<Option<&'static str>>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = vec![None; 0x60];
+        for (r, latin) in ROWS.chars().zip(LATIN) {
+            t[r as usize - 0x30A0] = Some(latin);
+        }
+        t
+    });
+    (c as usize)
+        .checked_sub(0x30A0)
+        .and_then(|i| table.get(i).copied().flatten())
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Phone numbers to bare national digits ("0312345678"), the form both sides compare in.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 
 /// Digits of the first phone number in `raw`, in national form: full-width digits folded,
@@ -7,7 +9,11 @@ use unicode_normalization::UnicodeNormalization;
 /// missing) turned back into the leading 0. None when no plausible number (10–11 digits
 /// starting with 0) is there.
 pub fn normalize_phone(raw: &str) -> Option<String> {
-    let s: String = raw.nfkc().collect();
+    let s: Cow<str> = if raw.is_ascii() {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(raw.nfkc().collect())
+    };
     // Only the first number counts: "03-1234-5678 / 090-…" lists a second line.
     let start = s.find(|c: char| c.is_ascii_digit() || c == '+')?;
     let mut digits = String::with_capacity(12);

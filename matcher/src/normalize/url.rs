@@ -1,11 +1,18 @@
 //! Web addresses to a bare host ("example.co.jp"), the form both sides compare in.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 
 /// The lower-cased host of `raw` without scheme, user info, "www.", port, path, query or
 /// fragment. None when nothing host-like is there.
 pub fn normalize_domain(raw: &str) -> Option<String> {
-    let s: String = raw.nfkc().collect::<String>().trim().to_ascii_lowercase();
+    let s: Cow<str> = if raw.is_ascii() {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(raw.nfkc().collect())
+    };
+    let s = s.trim().to_ascii_lowercase();
     let s = s.split_once("://").map_or(s.as_str(), |(_, rest)| rest);
     let s = s.trim_start_matches('/');
     let host = s.split(['/', '?', '#']).next().unwrap_or("");

@@ -6,7 +6,7 @@ mod variants;
 
 pub use variants::fold_kanji;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// A company name reduced to a comparable key, with what was split off kept as attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -66,9 +66,19 @@ pub fn normalize_registered_name(raw: &str) -> NormalizedName {
 /// half-width katakana to full-width, ㈱ to "(株)"), latin lower case, long-vowel marks,
 /// middle dots, variant kanji, and whitespace runs to one ASCII space.
 pub fn fold_text(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
+    // Most registry text is already NFKC; checking is much cheaper than normalising.
+    if unicode_normalization::is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
+        fold_chars(raw.chars())
+    } else {
+        fold_chars(raw.nfkc())
+    }
+}
+
+fn fold_chars(chars: impl Iterator<Item = char>) -> String {
+    let (lower, _) = chars.size_hint();
+    let mut out = String::with_capacity(lower * 3);
     let mut pending_space = false;
-    for c in raw.nfkc() {
+    for c in chars {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
             continue;
@@ -156,7 +166,9 @@ fn split_legal_form(folded: &str) -> LegalSplit<'_> {
         legal_form.get_or_insert(canon);
         t = rest.trim_matches(is_edge_junk);
     }
-    if legal_form.is_none() {
+    // Every Japanese legal form holds one of these; most names hold none, and the scan below
+    // is the costly part of indexing 1.4 M names.
+    if legal_form.is_none() && t.contains(['会', '法', '組', '(', 'ャ']) {
         for &(pat, canon) in legal::JAPANESE {
             if let Some(at) = t.find(pat) {
                 let before = t[..at].trim_matches(is_edge_junk);
@@ -182,19 +194,56 @@ fn is_edge_junk(c: char) -> bool {
     c == ' ' || c == ',' || c == '、' || c == '/'
 }
 
-fn strip_leading(t: &str) -> Option<(&str, &'static str)> {
-    for &(pat, canon) in legal::JAPANESE.iter().chain(legal::PREFIX_ONLY) {
-        if let Some(rest) = t.strip_prefix(pat)
-            && !rest.trim().is_empty()
-        {
-            return Some((rest, canon));
+/// Legal-form patterns grouped by their first character (for the front of a name) and by
+/// their last (for the end), so each name checks a handful of patterns, not all hundred.
+struct Patterns {
+    leading: rustc_hash::FxHashMap<char, Vec<(&'static str, &'static str)>>,
+    trailing: rustc_hash::FxHashMap<char, Vec<(&'static str, &'static str)>>,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: std::sync::OnceLock<Patterns> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let mut p = Patterns {
+            leading: Default::default(),
+            trailing: Default::default(),
+        };
+        // Insertion keeps each table's order, so longer spellings still win.
+        let front = legal::JAPANESE
+            .iter()
+            .chain(legal::PREFIX_ONLY)
+            .chain(legal::ENGLISH);
+        for &(pat, canon) in front {
+            let first = pat.chars().next().expect("patterns are not empty");
+            p.leading.entry(first).or_default().push((pat, canon));
         }
-    }
-    for &(pat, canon) in legal::ENGLISH {
-        if let Some(rest) = t.strip_prefix(pat)
-            && rest.starts_with(|c: char| !c.is_ascii_alphanumeric())
-            && !rest.trim().is_empty()
-        {
+        let back = legal::JAPANESE
+            .iter()
+            .chain(legal::SUFFIX_ONLY)
+            .chain(legal::ENGLISH);
+        for &(pat, canon) in back {
+            let last = pat.chars().next_back().expect("patterns are not empty");
+            p.trailing.entry(last).or_default().push((pat, canon));
+        }
+        p
+    })
+}
+
+fn is_english(pat: &str) -> bool {
+    pat.is_ascii() && !pat.starts_with('(')
+}
+
+fn strip_leading(t: &str) -> Option<(&str, &'static str)> {
+    let first = t.chars().next()?;
+    for &(pat, canon) in patterns().leading.get(&first)? {
+        let Some(rest) = t.strip_prefix(pat) else {
+            continue;
+        };
+        // An English form counts only as a whole word: "kk" inside "kkb鉄工所" is the name.
+        if is_english(pat) && !rest.starts_with(|c: char| !c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        if !rest.trim().is_empty() {
             return Some((rest, canon));
         }
     }
@@ -202,18 +251,15 @@ fn strip_leading(t: &str) -> Option<(&str, &'static str)> {
 }
 
 fn strip_trailing(t: &str) -> Option<(&str, &'static str)> {
-    for &(pat, canon) in legal::JAPANESE.iter().chain(legal::SUFFIX_ONLY) {
-        if let Some(rest) = t.strip_suffix(pat)
-            && !rest.trim().is_empty()
-        {
-            return Some((rest, canon));
+    let last = t.chars().next_back()?;
+    for &(pat, canon) in patterns().trailing.get(&last)? {
+        let Some(rest) = t.strip_suffix(pat) else {
+            continue;
+        };
+        if is_english(pat) && !rest.ends_with(|c: char| !c.is_ascii_alphanumeric()) {
+            continue;
         }
-    }
-    for &(pat, canon) in legal::ENGLISH {
-        if let Some(rest) = t.strip_suffix(pat)
-            && rest.ends_with(|c: char| !c.is_ascii_alphanumeric())
-            && !rest.trim().is_empty()
-        {
+        if !rest.trim().is_empty() {
             return Some((rest, canon));
         }
     }
