@@ -98,10 +98,11 @@ fn prepare(c: &Company) -> Prepared {
     }
     // A name registered in katakana is the one partners write in latin letters
     // (サイメディア → "SAIMEDIA"); index its romanised reading.
-    if name.key.chars().all(|ch| is_katakana(ch) || ch == 'ー') {
-        if let Some(latin) = katakana_to_latin(&name.key) {
-            push(&format!("r:{latin}"));
-        }
+    let romanised = Some(name.key.as_str())
+        .filter(|k| k.chars().all(|ch| is_katakana(ch) || ch == 'ー'))
+        .and_then(katakana_to_latin);
+    if let Some(latin) = romanised {
+        push(&format!("r:{latin}"));
     }
     if name.key.bytes().all(|b| b.is_ascii_lowercase()) && !name.key.is_empty() {
         push(&format!("r:{}", loosen_latin(&name.key)));
