@@ -60,7 +60,7 @@ impl Default for Thresholds {
             near_name: 0.6,
             id_min_name: 0.6,
             max_id_share: 3,
-            link_name_without_address: true,
+            link_name_without_address: false,
             max_key_companies: 200,
             max_gram_companies: 2000,
             max_fuzzy_candidates: 32,

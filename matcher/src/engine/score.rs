@@ -4,6 +4,7 @@ use super::candidates::{Found, NameHit};
 use super::index::{CompanyIndex, Entry, NO_CITY};
 use super::keys::Id;
 use super::query::Query;
+use crate::normalize::name::ENGLISH_GENERIC;
 
 /// Agreement of one attribute between posting and company.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +76,7 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
         None => Agree::Unknown,
     };
     let legal_form = match (q.name.legal_form, e.legal_form) {
+        (Some(ENGLISH_GENERIC), _) | (_, Some(ENGLISH_GENERIC)) => Agree::Unknown,
         (Some(a), Some(b)) if a == b => Agree::Yes,
         (Some(_), Some(_)) => Agree::No,
         _ => Agree::Unknown,

@@ -6,6 +6,9 @@
 
 /// (pattern, canonical form). Longer patterns come first where one contains another so that
 /// "医療法人社団" wins over "医療法人".
+/// The canonical form of the generic English legal forms (see [`ENGLISH`]).
+pub const ENGLISH_GENERIC: &str = "Co., Ltd.";
+
 pub(super) const JAPANESE: &[(&str, &str)] = &[
     ("特定非営利活動法人", "特定非営利活動法人"),
     ("地方独立行政法人", "独立行政法人"),
@@ -114,27 +117,30 @@ pub(super) const SUFFIX_ONLY: &[(&str, &str)] = &[
 ];
 
 /// English legal forms. They only count at a word boundary, so "kk" inside "abckk" stays.
+/// "Co., Ltd.", "Inc." and the like translate 株式会社 and 有限会社 alike, so they keep an
+/// English canonical form that agrees or disagrees with no Japanese one; K.K., G.K. and Y.K.
+/// name one form each.
 pub(super) const ENGLISH: &[(&str, &str)] = &[
-    ("company limited", "株式会社"),
-    ("co., ltd.", "株式会社"),
-    ("co.,ltd.", "株式会社"),
-    ("co., ltd", "株式会社"),
-    ("co.,ltd", "株式会社"),
-    ("co. ltd.", "株式会社"),
-    ("co.ltd.", "株式会社"),
-    ("co. ltd", "株式会社"),
-    ("co.ltd", "株式会社"),
-    ("co ltd", "株式会社"),
-    ("co., limited", "株式会社"),
-    ("corporation", "株式会社"),
-    ("incorporated", "株式会社"),
-    ("limited", "株式会社"),
-    ("corp.", "株式会社"),
-    ("corp", "株式会社"),
-    ("inc.", "株式会社"),
-    ("inc", "株式会社"),
-    ("ltd.", "株式会社"),
-    ("ltd", "株式会社"),
+    ("company limited", "Co., Ltd."),
+    ("co., ltd.", "Co., Ltd."),
+    ("co.,ltd.", "Co., Ltd."),
+    ("co., ltd", "Co., Ltd."),
+    ("co.,ltd", "Co., Ltd."),
+    ("co. ltd.", "Co., Ltd."),
+    ("co.ltd.", "Co., Ltd."),
+    ("co. ltd", "Co., Ltd."),
+    ("co.ltd", "Co., Ltd."),
+    ("co ltd", "Co., Ltd."),
+    ("co., limited", "Co., Ltd."),
+    ("corporation", "Co., Ltd."),
+    ("incorporated", "Co., Ltd."),
+    ("limited", "Co., Ltd."),
+    ("corp.", "Co., Ltd."),
+    ("corp", "Co., Ltd."),
+    ("inc.", "Co., Ltd."),
+    ("inc", "Co., Ltd."),
+    ("ltd.", "Co., Ltd."),
+    ("ltd", "Co., Ltd."),
     ("k.k.", "株式会社"),
     ("k.k", "株式会社"),
     ("kk", "株式会社"),

@@ -2,6 +2,8 @@
 //! form and any branch / office words split off as attributes (they are evidence, not noise).
 
 mod legal;
+
+pub use legal::ENGLISH_GENERIC;
 mod variants;
 
 pub use variants::fold_kanji;
