@@ -99,30 +99,38 @@ pub(crate) fn exact_and_keyed(index: &CompanyIndex, q: &Query, t: &Thresholds) -
     g
 }
 
-/// Adds the companies sharing the most informative bigrams with the posting's name key.
-/// Bigrams found in more than `max_gram_companies` names are skipped: they cost time and
-/// single nothing out.
+/// Adds the companies sharing the most informative bigrams with the posting's name key: the
+/// rarest bigrams the master knows, as many as fit in a budget of `max_gram_companies`
+/// postings-list entries (at most eight). A typo breaks the bigrams around it, and those are
+/// simply absent from the master; the rare ones that remain still point at the company.
 pub(crate) fn add_fuzzy(index: &CompanyIndex, q: &Query, t: &Thresholds, g: &mut Gathered) {
     let key = q.name.key.as_str();
     if key.is_empty() {
         return;
     }
-    let lists: Vec<&[Id]> = bigrams(key)
+    let mut lists: Vec<&[Id]> = bigrams(key)
         .into_iter()
         .map(|gram| index.grams.get(gram))
-        .filter(|l| !l.is_empty() && l.len() <= t.max_gram_companies)
+        .filter(|l| !l.is_empty())
         .collect();
-    let total = bigrams(key).len();
-    if lists.is_empty() {
-        return;
-    }
-    // Half the name's bigrams must be shared: one typo breaks at most two.
-    let need = total.div_ceil(2).max(1);
-    if lists.len() < need {
-        return;
-    }
-    let mut counts: FxHashMap<Id, u16> = FxHashMap::default();
+    lists.sort_by_key(|l| l.len());
+    let mut budget = t.max_gram_companies;
+    let mut taken = 0;
     for l in &lists {
+        if taken == 8 || (taken > 0 && l.len() > budget) {
+            break;
+        }
+        budget = budget.saturating_sub(l.len());
+        taken += 1;
+    }
+    if taken == 0 {
+        return;
+    }
+    let lists = &lists[..taken];
+    // One taken bigram may be the typo's own, found in other names.
+    let need = taken.saturating_sub(1).max(1);
+    let mut counts: FxHashMap<Id, u16> = FxHashMap::default();
+    for l in lists {
         for &id in *l {
             *counts.entry(id).or_default() += 1;
         }

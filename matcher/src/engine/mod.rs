@@ -43,7 +43,8 @@ pub struct Thresholds {
     pub link_name_without_address: bool,
     /// Name / phone / domain keys held by more companies than this are not followed.
     pub max_key_companies: usize,
-    /// Bigrams found in more names than this are skipped when looking for near names.
+    /// Budget of postings-list entries read per posting when looking for near names (the
+    /// rarest bigrams first).
     pub max_gram_companies: usize,
     /// At most this many near-name candidates are scored per posting.
     pub max_fuzzy_candidates: usize,
@@ -62,8 +63,8 @@ impl Default for Thresholds {
             max_id_share: 3,
             link_name_without_address: false,
             max_key_companies: 200,
-            max_gram_companies: 2000,
-            max_fuzzy_candidates: 32,
+            max_gram_companies: 20_000,
+            max_fuzzy_candidates: 64,
         }
     }
 }
