@@ -90,6 +90,8 @@ fn other_japanese_legal_forms_are_split_off_in_canonical_spelling() {
             "一般社団法人",
         ),
         ("山田商事(株", "山田商事", "株式会社"),
+        ("三河運送(協)", "三河運送", "協同組合"),
+        ("三河運送事業協同組合", "三河運送", "協同組合"),
     ] {
         let n = normalize_name(raw);
         assert_eq!((n.key.as_str(), n.legal_form), (name, Some(form)), "{raw}");
