@@ -54,6 +54,14 @@ pub(crate) fn decide(
             index: a.index,
             method: combine(a.method, b.method),
         }),
+        // The phone or domain is another company's: a group company sharing a line, or a
+        // branch's number. An exact name in the stated place outweighs it unless the number's
+        // company has the exact name too.
+        (Outcome::Link(a), Outcome::Link(b))
+            if is_name_match(&cands[a.index]) && !is_name_match(&cands[b.index]) =>
+        {
+            Outcome::Link(a)
+        }
         (Outcome::Link(_), Outcome::Link(_)) => Outcome::Ambiguous,
         (Outcome::Link(a), Outcome::None) | (Outcome::None, Outcome::Link(a)) => Outcome::Link(a),
         (Outcome::Link(a), Outcome::Ambiguous) | (Outcome::Ambiguous, Outcome::Link(a)) => {

@@ -1,7 +1,7 @@
 //! Building the in-memory index over the company master: once per run, in parallel.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::keys::{Id, KeyIndex, bigrams, hash_str};
 use crate::company::{Company, CorporateNumber};
@@ -40,6 +40,9 @@ pub struct CompanyIndex {
     pub(crate) cities: FxHashMap<u64, u32>,
     /// City id → bit set of the prefectures that have a city of that name.
     pub(crate) city_prefectures: Vec<u64>,
+    /// Hashes of place names as they are glued before 店 ("那覇店", "大宮店"): municipality
+    /// and ward names without their suffix, and prefecture stems.
+    pub(crate) place_stems: FxHashSet<u64>,
 }
 
 /// One company's keys, as hashes: nothing on the heap but the name key, so that 1.4 M of
@@ -47,6 +50,7 @@ pub struct CompanyIndex {
 struct Prepared {
     entry: Entry,
     city: Option<u64>,
+    stems: [Option<u64>; 2],
     alt: [u64; 5],
     alt_len: u8,
     phone: Option<u64>,
@@ -73,6 +77,7 @@ pub(crate) fn city_key(raw: &str) -> String {
 
 fn prepare(c: &Company) -> Prepared {
     let name = normalize_registered_name(&c.name);
+    let city = city_key(&c.city);
     let mut alt = [0u64; 5];
     let mut alt_len = 0u8;
     let mut push = |key: &str| {
@@ -115,13 +120,28 @@ fn prepare(c: &Company) -> Prepared {
             prefecture: canonical_prefecture(&c.prefecture).map_or(0, prefecture_number),
             city: NO_CITY,
         },
-        city: Some(city_key(&c.city))
-            .filter(|k| !k.is_empty())
-            .map(|k| hash_str(&k)),
+        city: Some(city.as_str()).filter(|k| !k.is_empty()).map(hash_str),
+        stems: place_stems(&city),
         alt,
         alt_len,
         phone: normalize_phone(&c.phone).map(|p| hash_str(&p)),
         domain: normalize_domain(&c.website).map(|d| hash_str(&d)),
+    }
+}
+
+/// "横浜市中区" → 横浜, 中; "帯広市" → 帯広; "糟屋郡粕屋町" → 粕屋.
+fn place_stems(city: &str) -> [Option<u64>; 2] {
+    let strip = |s: &str| -> Option<u64> {
+        let stem = s.strip_suffix(['市', '区', '町', '村'])?;
+        let stem = stem.rsplit_once('郡').map_or(stem, |(_, town)| town);
+        (stem.chars().count() >= 2).then(|| hash_str(stem))
+    };
+    match city.find('市') {
+        Some(i) if i + '市'.len_utf8() < city.len() => {
+            let (c, ward) = city.split_at(i + '市'.len_utf8());
+            [strip(c), strip(ward)]
+        }
+        _ => [strip(city), None],
     }
 }
 
@@ -139,6 +159,16 @@ impl CompanyIndex {
             .iter()
             .enumerate()
             .map(|(i, c)| (*c, i as u32))
+            .collect();
+        let mut stems: Vec<u64> = prepared
+            .par_iter()
+            .flat_map_iter(|p| p.stems.into_iter().flatten())
+            .collect();
+        stems.par_sort_unstable();
+        stems.dedup();
+        let place_stems: FxHashSet<u64> = stems
+            .into_iter()
+            .chain(PREFECTURES.iter().map(|(_, stem)| hash_str(stem)))
             .collect();
         let city_ids: Vec<u32> = prepared
             .par_iter()
@@ -191,6 +221,7 @@ impl CompanyIndex {
             domains,
             cities,
             city_prefectures,
+            place_stems,
         }
     }
 

@@ -30,7 +30,7 @@ pub(crate) struct Query {
 impl Query {
     pub(crate) fn new(index: &CompanyIndex, posting: &Posting) -> Self {
         let name = normalize_name(&posting.company_name);
-        let variants = key_variants(&name);
+        let variants = key_variants(index, &name);
         let address = place_of(posting);
         let mut prefecture = address.prefecture.map_or(0, prefecture_number);
         let city = address.city.map(|c| {
@@ -86,7 +86,7 @@ fn place_of(posting: &Posting) -> Address {
     }
 }
 
-fn key_variants(name: &NormalizedName) -> Vec<(String, Rank)> {
+fn key_variants(index: &CompanyIndex, name: &NormalizedName) -> Vec<(String, Rank)> {
     let mut out = Vec::with_capacity(4);
     let key = match name.branch.as_deref() {
         Some(branch) => {
@@ -102,6 +102,10 @@ fn key_variants(name: &NormalizedName) -> Vec<(String, Rank)> {
                 return out;
             }
             out.push((name.key.clone(), 0));
+            if let Some(stem) = strip_store_of_place(index, &name.key) {
+                out.push((stem, 1));
+                return out;
+            }
             let Some(stem) = GLUED_SITE_WORDS
                 .iter()
                 .find_map(|w| name.key.strip_suffix(w))
@@ -127,6 +131,20 @@ fn key_variants(name: &NormalizedName) -> Vec<(String, Rank)> {
         out.push((chars[..chars.len() - cut].iter().collect(), 2));
     }
     out
+}
+
+/// "オカホーム那覇店" → "オカホーム": a store named after a known place, glued to the name.
+/// (店 alone ends too many registered names, "…商店", to be cut without the place.)
+fn strip_store_of_place(index: &CompanyIndex, key: &str) -> Option<String> {
+    let chars: Vec<char> = key.strip_suffix('店')?.chars().collect();
+    (2..=4).rev().find_map(|n| {
+        let cut = chars.len().checked_sub(n).filter(|&c| c >= 2)?;
+        let place: String = chars[cut..].iter().collect();
+        index
+            .place_stems
+            .contains(&hash_str(&place))
+            .then(|| chars[..cut].iter().collect())
+    })
 }
 
 fn is_kanji(c: char) -> bool {

@@ -185,6 +185,23 @@ fn split_legal_form(folded: &str) -> LegalSplit<'_> {
             }
         }
     }
+    // "小野警備 Co., Ltd. 本店": an English legal form as a whole word in the middle.
+    if legal_form.is_none() && t.contains(|c: char| c.is_ascii_alphabetic()) {
+        for &(pat, canon) in legal::ENGLISH {
+            let Some(at) = t.find(pat) else { continue };
+            let whole_word = !t[..at].ends_with(|c: char| c.is_ascii_alphanumeric())
+                && !t[at + pat.len()..].starts_with(|c: char| c.is_ascii_alphanumeric());
+            let before = t[..at].trim_matches(is_edge_junk);
+            let after = t[at + pat.len()..].trim_matches(is_edge_junk);
+            if whole_word && !before.is_empty() && !after.is_empty() {
+                return LegalSplit {
+                    name: before,
+                    legal_form: Some(canon),
+                    trailer: Some(after),
+                };
+            }
+        }
+    }
     LegalSplit {
         name: t,
         legal_form,
