@@ -113,7 +113,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     .await?;
 
     progress.phase("loading matched postings into the database");
+    let load_clock = Instant::now();
     let loads = load_pending(&db, &store).await;
+    let load_ms = load_clock.elapsed().as_millis() as u64;
     db.close().await;
     progress.done();
     let loads = loads?;
@@ -131,7 +133,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             "run_id": matched.map(|s| s.run_id.clone()),
             "inputs": matched.map_or(0, |s| s.inputs),
             "counts": matched.map(|s| &s.counts),
+            "match_timings_ms": matched.map(|s| &s.timings_ms),
             "loads": loads,
+            "load_ms": load_ms,
             "elapsed_ms": elapsed.as_millis() as u64,
         })
     );
