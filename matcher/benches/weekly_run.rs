@@ -9,7 +9,7 @@
 //! and dropped). The store is a temporary directory unless `STORE_URL` is set.
 //! Targets (2 vCPU / 4 GB): under 60 s wall, under 3 GB peak RSS.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -57,7 +57,7 @@ async fn main() -> Result<()> {
     result
 }
 
-async fn bench(url: &str, companies: &PathBuf, postings: &PathBuf) -> Result<()> {
+async fn bench(url: &str, companies: &Path, postings: &Path) -> Result<()> {
     let db = Db::connect(url).await?;
     db.migrate().await?;
     let t = Instant::now();
