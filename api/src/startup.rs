@@ -177,8 +177,11 @@ pub fn build_router(state: AppState) -> Router {
                                 partner = tracing::field::Empty,
                             )
                         })
+                        // One line per request: the response line carries the status
+                        // (failures included); the cause of a 500 is logged beside it.
                         .on_request(())
-                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                        .on_response(DefaultOnResponse::new().level(Level::INFO))
+                        .on_failure(()),
                 )
                 .layer(middleware::from_fn(render_problems))
                 .layer(CatchPanicLayer::custom(|_panic| {

@@ -15,7 +15,11 @@ pub fn init() {
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // A second init (tests calling main twice) is harmless, so its error is ignored.
     let _ = if json {
-        builder.json().flatten_event(true).try_init()
+        builder
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .try_init()
     } else {
         builder.try_init()
     };
