@@ -3,7 +3,8 @@
 //! Separate from matching so that a failed load is re-run alone. The run's manifest says
 //! which partners' snapshots the run holds (all its inputs, matched or not); its presence is
 //! also what says the run is complete. A sharded run (`runs/<run>/shards/<i>-of-<n>/`) is
-//! loaded as one once all of its shards are complete.
+//! loaded as one once all of its shards are complete. When a run holds several uploads of one
+//! partner, the partner's snapshot is their union (a repeated posting id takes its last row).
 
 use std::collections::{BTreeSet, HashMap};
 
