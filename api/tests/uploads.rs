@@ -337,3 +337,48 @@ async fn a_client_that_goes_away_mid_upload_leaves_nothing_behind() {
     );
     assert_eq!(app.unfinished_multipart_uploads().await, 0);
 }
+
+#[tokio::test]
+async fn an_upload_that_outlasts_the_request_timeout_gets_503_and_nothing_is_stored() {
+    let app = TestApp::with(Options {
+        request_timeout: "1s",
+        ..Options::default()
+    })
+    .await;
+    let token = app.partner_with_token("acme").await;
+    let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    let request = app
+        .http
+        .post(app.url("/v1/postings"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .header("idempotency-key", "slow-one")
+        .body(reqwest::Body::wrap_stream(rx))
+        .send();
+    let sending = tokio::spawn(request);
+    let (head, rest) = GOOD_CSV.split_at(40);
+    futures::SinkExt::send(&mut tx, Ok(Bytes::from(head.to_owned())))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // The rest arrives too late: the server has already answered.
+    let _ = futures::SinkExt::send(&mut tx, Ok(Bytes::from(rest.to_owned()))).await;
+    drop(tx);
+
+    let body = problem(sending.await.unwrap().unwrap(), 503).await;
+    assert_eq!(problem_slug(&body), "timeout");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        app.incoming().await.is_empty(),
+        "{:?}",
+        app.incoming().await
+    );
+    assert_eq!(app.unfinished_multipart_uploads().await, 0);
+    // The key was released: a prompt retry is accepted.
+    assert_eq!(
+        app.upload(&token, "text/csv", GOOD_CSV, Some("slow-one"))
+            .await
+            .status(),
+        202
+    );
+}

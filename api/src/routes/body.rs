@@ -52,6 +52,30 @@ pub async fn csv_body(req: Request, state: &AppState) -> Result<CsvBody, ApiErro
     }
 }
 
+/// The stream, failing as soon as `cancelled` fires or its sender is dropped.
+pub fn cancel_on_drop(
+    stream: ByteStream,
+    cancelled: tokio::sync::oneshot::Receiver<()>,
+) -> ByteStream {
+    futures::stream::unfold(
+        (stream, cancelled, false),
+        |(mut stream, mut cancelled, done)| async move {
+            if done {
+                return None;
+            }
+            tokio::select! {
+                biased;
+                _ = &mut cancelled => {
+                    let e = std::io::Error::other("the request was cancelled (timeout or client gone)");
+                    Some((Err(e), (stream, cancelled, true)))
+                }
+                item = stream.next() => item.map(|i| (i, (stream, cancelled, false))),
+            }
+        },
+    )
+    .boxed()
+}
+
 /// `type/subtype` lowercased, and the `charset` parameter if present.
 pub fn parse_media_type(value: &str) -> (String, Option<String>) {
     let mut parts = value.split(';');

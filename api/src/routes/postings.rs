@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
-use super::body::{ByteStream, csv_body};
+use super::body::{ByteStream, CsvBody, cancel_on_drop, csv_body};
 use super::uploads::{UploadState, save_state};
 use crate::auth::AuthorizedPartner;
 use crate::error::ApiError;
@@ -58,9 +58,15 @@ pub async fn upload(
         .map(|v| IdempotencyKey::parse(v.to_str().unwrap_or("")))
         .transpose()?;
     let body = csv_body(req, &state).await?;
-    // The work runs in its own task: if the client goes away or the request times out, the
-    // intake still sees the body end in an error and aborts the partial object, and the
-    // idempotency key is still released.
+    // The work runs in its own task, so that it is never cut off between two store calls.
+    // If this handler is dropped (the request timed out, the client went away), `_guard`
+    // drops, the body stream ends in an error, and the intake aborts the partial object and
+    // releases the idempotency key as for any other failure.
+    let (_guard, cancelled) = tokio::sync::oneshot::channel::<()>();
+    let body = CsvBody {
+        charset: body.charset,
+        stream: cancel_on_drop(body.stream, cancelled),
+    };
     let task = tokio::spawn(
         async move {
             match idem {

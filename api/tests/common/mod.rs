@@ -38,6 +38,7 @@ pub struct TestApp {
 
 pub struct Options {
     pub max_upload_bytes: u64,
+    pub request_timeout: &'static str,
     /// S3 + Secrets Manager (production path) or the embedded default (local dir + file).
     pub local: bool,
 }
@@ -46,6 +47,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             max_upload_bytes: 64 * 1024 * 1024,
+            request_timeout: "60s",
             local: false,
         }
     }
@@ -99,7 +101,7 @@ impl TestApp {
                 "--max-upload-bytes",
                 &max,
                 "--request-timeout",
-                "60s",
+                options.request_timeout,
             ]
             .map(str::to_owned),
         );
