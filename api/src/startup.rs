@@ -15,6 +15,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{BoxError, Router};
 use postings::store::Store;
 use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
@@ -189,7 +190,11 @@ pub fn build_router(state: AppState) -> Router {
                 }))
                 .layer(HandleErrorLayer::new(overload_or_timeout))
                 .load_shed()
-                .concurrency_limit(settings.max_concurrent_requests)
+                // `Router::layer` wraps each route on its own: the global variant shares
+                // one semaphore across them, so the limit is per process.
+                .layer(GlobalConcurrencyLimitLayer::new(
+                    settings.max_concurrent_requests,
+                ))
                 .timeout(settings.request_timeout),
         )
         .with_state(state)

@@ -4,8 +4,11 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
-use common::{GOOD_CSV, Options, TestApp, problem};
+use bytes::Bytes;
+
+use common::{GOOD_CSV, Options, TestApp, problem, problem_slug};
 use serde_json::Value;
 
 #[tokio::test]
@@ -149,4 +152,49 @@ async fn the_embedded_default_runs_the_whole_flow_on_a_local_directory_and_file(
             "partner file is readable by others: {mode:o}"
         );
     }
+}
+
+#[tokio::test]
+async fn requests_beyond_the_concurrency_limit_are_refused_with_503_and_retry_after() {
+    let app = TestApp::with(Options {
+        max_concurrent_requests: 1,
+        ..Options::default()
+    })
+    .await;
+    let token = app.partner_with_token("acme").await;
+    // One upload holds the only slot while its body trickles in.
+    let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    let request = app
+        .http
+        .post(app.url("/v1/postings"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(reqwest::Body::wrap_stream(rx))
+        .send();
+    let holding = tokio::spawn(request);
+    let (head, rest) = GOOD_CSV.split_at(40);
+    futures::SinkExt::send(&mut tx, Ok(Bytes::from(head.to_owned())))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let response = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body = problem(response, 503).await;
+    assert_eq!(problem_slug(&body), "overloaded");
+
+    futures::SinkExt::send(&mut tx, Ok(Bytes::from(rest.to_owned())))
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(holding.await.unwrap().unwrap().status(), 202);
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

@@ -39,6 +39,7 @@ pub struct TestApp {
 pub struct Options {
     pub max_upload_bytes: u64,
     pub request_timeout: &'static str,
+    pub max_concurrent_requests: usize,
     /// S3 + Secrets Manager (production path) or the embedded default (local dir + file).
     pub local: bool,
 }
@@ -48,6 +49,7 @@ impl Default for Options {
         Self {
             max_upload_bytes: 64 * 1024 * 1024,
             request_timeout: "60s",
+            max_concurrent_requests: 64,
             local: false,
         }
     }
@@ -72,6 +74,7 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let suffix = &uuid::Uuid::new_v4().simple().to_string()[..12];
         let max = options.max_upload_bytes.to_string();
+        let concurrency = options.max_concurrent_requests.to_string();
         let (bucket, s3, mut args) = if options.local {
             let store = dir.path().join("store");
             let partners = dir.path().join("partners.json");
@@ -102,6 +105,8 @@ impl TestApp {
                 &max,
                 "--request-timeout",
                 options.request_timeout,
+                "--max-concurrent-requests",
+                &concurrency,
             ]
             .map(str::to_owned),
         );
