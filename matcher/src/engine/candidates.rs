@@ -105,7 +105,8 @@ pub(crate) fn exact_and_keyed(index: &CompanyIndex, q: &Query, t: &Thresholds) -
 /// simply absent from the master; the rare ones that remain still point at the company.
 pub(crate) fn add_fuzzy(index: &CompanyIndex, q: &Query, t: &Thresholds, g: &mut Gathered) {
     let key = q.name.key.as_str();
-    if key.is_empty() {
+    // A near name links only in the place the posting states; without one it cannot link.
+    if key.is_empty() || !q.has_location() {
         return;
     }
     let mut lists: Vec<&[Id]> = bigrams(key)
@@ -130,9 +131,14 @@ pub(crate) fn add_fuzzy(index: &CompanyIndex, q: &Query, t: &Thresholds, g: &mut
     // One taken bigram may be the typo's own, found in other names.
     let need = taken.saturating_sub(1).max(1);
     let mut counts: FxHashMap<Id, u16> = FxHashMap::default();
+    let prefecture = q.prefecture;
     for l in lists {
         for &id in *l {
-            *counts.entry(id).or_default() += 1;
+            // Only companies that could agree with the stated place are worth counting.
+            let p = index.prefectures[id as usize];
+            if prefecture == 0 || p == prefecture || p == 0 {
+                *counts.entry(id).or_default() += 1;
+            }
         }
     }
     // Among equal bigram counts, names of about the posting's length come first: a typo

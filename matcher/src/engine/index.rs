@@ -27,6 +27,8 @@ pub(crate) struct Entry {
 /// The company master, indexed once per run.
 pub struct CompanyIndex {
     pub(crate) entries: Vec<Entry>,
+    /// Each company's prefecture number again, packed, for the near-name scan.
+    pub(crate) prefectures: Vec<u8>,
     /// Registered-name key → companies.
     pub(crate) names: KeyIndex,
     /// Other spellings the registry gives: katakana reading, English name, acronym reading,
@@ -204,6 +206,7 @@ impl CompanyIndex {
         let phones = pairs(&|p| p.phone.into_iter().collect());
         let domains = pairs(&|p| p.domain.into_iter().collect());
 
+        let prefectures = prepared.iter().map(|p| p.entry.prefecture).collect();
         let entries = prepared
             .into_iter()
             .zip(city_ids)
@@ -214,6 +217,7 @@ impl CompanyIndex {
         std::thread::spawn(move || drop(companies));
         Self {
             entries,
+            prefectures,
             names,
             alt_names,
             grams,

@@ -54,7 +54,7 @@ impl Default for Thresholds {
     fn default() -> Self {
         Self {
             max_edits: 1,
-            max_edits_long: 2,
+            max_edits_long: 1,
             long_name_chars: 10,
             min_fuzzy_chars: 3,
             margin: 0.05,

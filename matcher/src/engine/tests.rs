@@ -181,6 +181,22 @@ fn a_one_letter_typo_links_only_in_the_stated_place() {
 }
 
 #[test]
+fn a_near_name_that_differs_in_its_first_character_is_another_company() {
+    // A dropped last character is a typo; another first character is another name
+    // (内田/和田, 信州/上州).
+    let d = master().link(
+        &posting("株式会社ユニオンルミナ", "愛知県豊橋市西町1", "", ""),
+        &Thresholds::default(),
+    );
+    assert_eq!(linked(&d).as_deref(), Some(N[5]));
+    let d = master().link(
+        &posting("株式会社コニオンルミナス", "愛知県豊橋市西町1", "", ""),
+        &Thresholds::default(),
+    );
+    assert_eq!(linked(&d), None);
+}
+
+#[test]
 fn an_unknown_name_has_no_candidate() {
     let d = master().link(
         &posting("全く別の会社", "東京都港区1-1", "", ""),
