@@ -111,6 +111,16 @@ impl ApiError {
         }
     }
 
+    fn oauth_error(&self) -> Option<&'static str> {
+        match self.slug() {
+            "invalid-client" => Some("invalid_client"),
+            "invalid-request" => Some("invalid_request"),
+            "unsupported-grant-type" => Some("unsupported_grant_type"),
+            "invalid-scope" => Some("invalid_scope"),
+            _ => None,
+        }
+    }
+
     fn title(&self) -> &'static str {
         match self {
             Self::Unauthorized { .. } => "Authentication required",
@@ -156,6 +166,9 @@ pub struct Problem {
     pub instance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// RFC 6749 §5.2 error code, so that OAuth client libraries understand token errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'static str>,
 }
 
 impl Problem {
@@ -191,6 +204,7 @@ impl IntoResponse for ApiError {
             detail: self.detail(),
             instance: None,
             request_id: None,
+            error: self.oauth_error(),
         };
         let mut response = problem.to_response(status);
         let challenge = match &self {

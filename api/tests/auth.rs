@@ -131,6 +131,8 @@ async fn a_wrong_secret_or_unknown_client_gets_401_invalid_client() {
     app.add_partner("acme").await;
     let wrong = problem(app.request_token("acme", "not-the-secret").await, 401).await;
     assert_eq!(problem_slug(&wrong), "invalid-client");
+    // The RFC 6749 error code too, for OAuth client libraries.
+    assert_eq!(wrong["error"], "invalid_client");
     let unknown = problem(app.request_token("nobody", "x").await, 401).await;
     assert_eq!(problem_slug(&unknown), "invalid-client");
     let tricky = problem(app.request_token("../acme", "x").await, 401).await;

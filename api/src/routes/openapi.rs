@@ -154,7 +154,8 @@ pub fn document() -> Value {
                     "properties": {
                         "type": { "type": "string" }, "title": { "type": "string" },
                         "status": { "type": "integer" }, "detail": { "type": "string" },
-                        "instance": { "type": "string" }, "request_id": { "type": "string" }
+                        "instance": { "type": "string" }, "request_id": { "type": "string" },
+                        "error": { "type": "string", "description": "RFC 6749 error code (token endpoint)" }
                     }
                 }
             }
