@@ -298,6 +298,6 @@ fn human_summary(
     if loads.is_empty() {
         text.push_str("\nnothing to load");
     }
-    text.push_str(&format!("\ntook {secs:.1} s"));
+    text.push_str(&format!("\ntook {secs:.2} s"));
     text
 }
