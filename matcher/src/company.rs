@@ -1,5 +1,6 @@
 //! The company master's record and its key, the 13-digit corporate number (法人番号).
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -88,6 +89,7 @@ pub struct Company {
 /// A row of a companies CSV that could not be used, with its physical line (header = 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CompanyReject {
+    /// Physical line of the CSV where the record starts; the header is line 1.
     pub line: u64,
     pub reason: String,
 }
@@ -107,7 +109,40 @@ pub enum CompanyCsvError {
     Read { line: u64, source: csv::Error },
 }
 
-const COMPANY_COLUMNS: [&str; 10] = [
+/// Why a companies CSV is refused before its first record.
+#[derive(Debug, thiserror::Error)]
+pub enum CompanyHeaderError {
+    #[error("companies CSV is missing required column(s): {}", .0.join(", "))]
+    Missing(Vec<&'static str>),
+    #[error("companies CSV header unreadable: {0}")]
+    Unreadable(csv::Error),
+}
+
+/// The input itself failed mid-file (not one bad record): the rest cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("companies CSV unreadable at line {line}: {source}")]
+pub struct CompanyReadError {
+    pub line: u64,
+    pub source: csv::Error,
+}
+
+impl From<CompanyHeaderError> for CompanyCsvError {
+    fn from(e: CompanyHeaderError) -> Self {
+        match e {
+            CompanyHeaderError::Missing(missing) => Self::MissingColumns(missing.join(", ")),
+            CompanyHeaderError::Unreadable(source) => Self::Header(source),
+        }
+    }
+}
+
+impl From<CompanyReadError> for CompanyCsvError {
+    fn from(CompanyReadError { line, source }: CompanyReadError) -> Self {
+        Self::Read { line, source }
+    }
+}
+
+/// The `companies.csv` columns, in the `companies` table's order; the first two are required.
+pub const COMPANY_COLUMNS: [&str; 10] = [
     "corporate_number",
     "name",
     "name_kana",
@@ -119,6 +154,7 @@ const COMPANY_COLUMNS: [&str; 10] = [
     "phone",
     "website",
 ];
+const REQUIRED_COLUMNS: usize = 2;
 
 /// Reads a company master CSV with the `companies.csv` columns (any order, UTF-8, optional
 /// BOM). `corporate_number` and `name` are required columns; the others may be absent. A row
@@ -139,92 +175,126 @@ pub fn read_companies_csv(
 pub fn read_companies<R: std::io::Read>(
     input: R,
 ) -> Result<(Vec<Company>, Vec<CompanyReject>), CompanyCsvError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let headers = rdr.headers().map_err(CompanyCsvError::Header)?.clone();
-    let names: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
-        .collect();
-    let col: Vec<Option<usize>> = COMPANY_COLUMNS
-        .iter()
-        .map(|c| names.iter().position(|n| n == c))
-        .collect();
-    let missing: Vec<&str> = COMPANY_COLUMNS[..2]
-        .iter()
-        .zip(&col)
-        .filter(|(_, i)| i.is_none())
-        .map(|(c, _)| *c)
-        .collect();
-    if !missing.is_empty() {
-        return Err(CompanyCsvError::MissingColumns(missing.join(", ")));
-    }
     let mut companies = Vec::new();
     let mut rejects = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = rdr.position().line();
-        match rdr.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) if e.is_io_error() => {
-                return Err(CompanyCsvError::Read { line, source: e });
-            }
-            Err(e) => {
-                rejects.push(CompanyReject {
-                    line,
-                    reason: format!("unreadable row: {e}"),
-                });
-                continue;
-            }
+    for row in CompanyCsvReader::new(input)? {
+        match row? {
+            Ok(company) => companies.push(company),
+            Err(reject) => rejects.push(reject),
         }
-        let line = record.position().map_or(line, |p| p.line());
-        let field = |i: usize| {
-            col[i]
-                .and_then(|c| record.get(c))
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        };
-        let corporate_number = match CorporateNumber::parse(&field(0)) {
-            Ok(n) => n,
-            Err(e) => {
-                rejects.push(CompanyReject {
-                    line,
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-        };
-        let name = field(1);
-        if name.is_empty() {
-            rejects.push(CompanyReject {
-                line,
-                reason: format!("company {corporate_number} has a blank name"),
-            });
-            continue;
-        }
-        if !seen.insert(corporate_number) {
-            rejects.push(CompanyReject {
-                line,
-                reason: format!("corporate number {corporate_number} appears more than once"),
-            });
-            continue;
-        }
-        companies.push(Company {
-            corporate_number,
-            name,
-            name_kana: field(2),
-            name_en: field(3),
-            prefecture: field(4),
-            city: field(5),
-            street: field(6),
-            postal_code: field(7),
-            phone: field(8),
-            website: field(9),
-        });
     }
     Ok((companies, rejects))
+}
+
+/// Streams a companies CSV one record at a time, so that a 1.4M-row master is never held
+/// twice. The header is checked up front ([`CompanyCsvReader::new`]); then each record is
+/// either a company or a reject with its line. The outer error means the input itself broke
+/// and nothing after it can be read.
+pub struct CompanyCsvReader<R> {
+    rdr: csv::Reader<R>,
+    column: [Option<usize>; COMPANY_COLUMNS.len()],
+    /// Line of each number's first accepted record, so that a repeat can point at it.
+    first_line: HashMap<CorporateNumber, u64>,
+    record: csv::StringRecord,
+    done: bool,
+}
+
+impl<R: std::io::Read> CompanyCsvReader<R> {
+    /// Header names are matched after dropping a BOM, surrounding blanks and case, because
+    /// exports from spreadsheets differ in exactly those.
+    pub fn new(input: R) -> Result<Self, CompanyHeaderError> {
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let headers = rdr.headers().map_err(CompanyHeaderError::Unreadable)?;
+        let names: Vec<String> = headers
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+            .collect();
+        let column = COMPANY_COLUMNS.map(|c| names.iter().position(|n| n == c));
+        let missing: Vec<&'static str> = COMPANY_COLUMNS[..REQUIRED_COLUMNS]
+            .iter()
+            .zip(&column)
+            .filter(|(_, i)| i.is_none())
+            .map(|(c, _)| *c)
+            .collect();
+        if !missing.is_empty() {
+            return Err(CompanyHeaderError::Missing(missing));
+        }
+        Ok(Self {
+            rdr,
+            column,
+            first_line: HashMap::new(),
+            record: csv::StringRecord::new(),
+            done: false,
+        })
+    }
+
+    fn field(&self, i: usize) -> String {
+        self.column[i]
+            .and_then(|c| self.record.get(c))
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    }
+
+    /// Validates the record just read.
+    fn company(&mut self, line: u64) -> Result<Company, String> {
+        let corporate_number = CorporateNumber::parse(&self.field(0)).map_err(|e| e.to_string())?;
+        let name = self.field(1);
+        if name.is_empty() {
+            return Err(format!("company {corporate_number} has a blank name"));
+        }
+        if let Some(first) = self.first_line.get(&corporate_number) {
+            return Err(format!(
+                "duplicate corporate number {corporate_number} (first on line {first})"
+            ));
+        }
+        self.first_line.insert(corporate_number, line);
+        Ok(Company {
+            corporate_number,
+            name,
+            name_kana: self.field(2),
+            name_en: self.field(3),
+            prefecture: self.field(4),
+            city: self.field(5),
+            street: self.field(6),
+            postal_code: self.field(7),
+            phone: self.field(8),
+            website: self.field(9),
+        })
+    }
+}
+
+impl<R: std::io::Read> Iterator for CompanyCsvReader<R> {
+    type Item = Result<Result<Company, CompanyReject>, CompanyReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let line = self.rdr.position().line();
+        match self.rdr.read_record(&mut self.record) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.done = true;
+                return None;
+            }
+            Err(source) if source.is_io_error() => {
+                self.done = true;
+                return Some(Err(CompanyReadError { line, source }));
+            }
+            // A malformed record (e.g. bytes that are not UTF-8) is that record's problem only.
+            Err(e) => {
+                return Some(Ok(Err(CompanyReject {
+                    line,
+                    reason: format!("unreadable row: {e}"),
+                })));
+            }
+        }
+        let line = self.record.position().map_or(line, |p| p.line());
+        Some(Ok(self
+            .company(line)
+            .map_err(|reason| CompanyReject { line, reason })))
+    }
 }
 
 #[cfg(test)]
@@ -280,6 +350,41 @@ mod tests {
             matches!(err, CompanyCsvError::MissingColumns(ref c) if c == "name"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_repeated_number_is_rejected_naming_the_line_of_its_first_record() {
+        let csv = "corporate_number,name,street\n\
+                   7000012050002,国税庁,\"霞が関3-1-1\n別館\"\n\
+                   7000012050002,国税庁,\n";
+        let rows: Vec<_> = CompanyCsvReader::new(csv.as_bytes())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(rows[0].is_ok());
+        let reject = rows[1].clone().unwrap_err();
+        assert_eq!(reject.line, 4);
+        assert!(reject.reason.contains("first on line 2"), "{reject:?}");
+    }
+
+    #[test]
+    fn a_row_that_is_not_utf8_is_rejected_by_line_and_reading_goes_on() {
+        let mut csv = b"corporate_number,name\n7000012050002,".to_vec();
+        csv.extend([0x8d, 0x91, 0x90, 0xc5, 0x92, 0xa1, b'\n']); // 国税庁 in Shift_JIS
+        csv.extend("1180301018771,トヨタ自動車株式会社\n".as_bytes());
+        let (companies, rejects) = read_companies(csv.as_slice()).unwrap();
+        assert_eq!(companies.len(), 1);
+        assert_eq!(companies[0].corporate_number.to_string(), "1180301018771");
+        assert_eq!(rejects.len(), 1);
+        assert_eq!(rejects[0].line, 2);
+        assert!(rejects[0].reason.contains("unreadable"), "{rejects:?}");
+    }
+
+    #[test]
+    fn header_names_match_whatever_their_case_and_surrounding_blanks() {
+        let csv = " Corporate_Number ,NAME\n7000012050002,国税庁\n";
+        let (companies, rejects) = read_companies(csv.as_bytes()).unwrap();
+        assert_eq!((companies.len(), rejects.len()), (1, 0));
     }
 
     #[test]

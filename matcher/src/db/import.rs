@@ -1,5 +1,5 @@
-//! Loading or refreshing the company master from a CSV (`corporate_number, name, name_kana,
-//! name_en, prefecture, city, street, postal_code, phone, website`; the first two required).
+//! Loading or refreshing the company master from a CSV ([`COMPANY_COLUMNS`]; the first two
+//! required), read and validated by the same [`CompanyCsvReader`] as the offline match stage.
 //!
 //! The file is read on a blocking thread and handed over in batches, so memory holds a batch,
 //! not the file. PostgreSQL receives it through COPY (straight into `companies` when the table
@@ -7,22 +7,14 @@
 //! upserts. One transaction either way: an import that fails leaves the master as it was.
 //! Rows whose content is unchanged are not rewritten, so a rerun changes nothing.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::mpsc;
 
 use super::{Db, DbError};
-use crate::company::{Company, CorporateNumber};
-
-/// A company row that was not imported, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CompanyReject {
-    /// Physical line of the CSV where the record starts; the header is line 1.
-    pub line: u64,
-    pub reason: String,
-}
+pub use crate::company::CompanyReject;
+use crate::company::{COMPANY_COLUMNS, Company, CompanyCsvReader, CompanyHeaderError};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImportSummary {
@@ -50,18 +42,6 @@ pub enum ImportError {
     ReaderGone,
 }
 
-const COLUMNS: [&str; 10] = [
-    "corporate_number",
-    "name",
-    "name_kana",
-    "name_en",
-    "prefecture",
-    "city",
-    "street",
-    "postal_code",
-    "phone",
-    "website",
-];
 const BATCH: usize = 20_000;
 /// 10 parameters a row under SQLite's 32,766.
 const SQLITE_ROWS: usize = 3_000;
@@ -107,111 +87,54 @@ fn read_companies(path: &Path, tx: &mpsc::Sender<Batch>) -> (u64, Vec<CompanyRej
             return (read, rejects);
         }
     };
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
-    let header = match csv.headers() {
-        Ok(h) => h.clone(),
-        Err(source) => {
+    let reader = match CompanyCsvReader::new(std::io::BufReader::with_capacity(1 << 20, file)) {
+        Ok(r) => r,
+        Err(CompanyHeaderError::Unreadable(source)) => {
             fail(ImportError::Csv {
                 path: path.into(),
                 source,
             });
             return (read, rejects);
         }
+        Err(CompanyHeaderError::Missing(missing)) => {
+            fail(ImportError::Header {
+                path: path.into(),
+                missing: missing.into_iter().map(String::from).collect(),
+            });
+            return (read, rejects);
+        }
     };
-    let position: Vec<Option<usize>> = COLUMNS
-        .iter()
-        .map(|c| header.iter().position(|h| h.trim() == *c))
-        .collect();
-    let missing: Vec<String> = COLUMNS[..2]
-        .iter()
-        .zip(&position)
-        .filter(|(_, p)| p.is_none())
-        .map(|(c, _)| (*c).to_string())
-        .collect();
-    if !missing.is_empty() {
-        fail(ImportError::Header {
-            path: path.into(),
-            missing,
-        });
-        return (read, rejects);
-    }
-    let mut first_line: HashMap<CorporateNumber, u64> = HashMap::new();
     let mut batch = Vec::with_capacity(BATCH);
-    let mut record = csv::StringRecord::new();
-    loop {
-        match csv.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(source) => {
+    for row in reader {
+        match row {
+            Err(e) => {
                 fail(ImportError::Csv {
                     path: path.into(),
-                    source,
+                    source: e.source,
                 });
                 return (read, rejects);
             }
-        }
-        read += 1;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| {
-            position[i]
-                .and_then(|p| record.get(p))
-                .unwrap_or_default()
-                .trim()
-                .to_string()
-        };
-        match to_company(&field) {
-            Err(reason) => rejects.push(CompanyReject { line, reason }),
-            Ok(company) => match first_line.get(&company.corporate_number) {
-                Some(first) => rejects.push(CompanyReject {
-                    line,
-                    reason: format!(
-                        "duplicate corporate number {} (first on line {first})",
-                        company.corporate_number
-                    ),
-                }),
-                None => {
-                    first_line.insert(company.corporate_number, line);
-                    batch.push(company);
-                    if batch.len() == BATCH
-                        && tx
-                            .blocking_send(Ok(std::mem::replace(
-                                &mut batch,
-                                Vec::with_capacity(BATCH),
-                            )))
-                            .is_err()
-                    {
-                        return (read, rejects);
-                    }
+            Ok(Err(reject)) => {
+                read += 1;
+                rejects.push(reject);
+            }
+            Ok(Ok(company)) => {
+                read += 1;
+                batch.push(company);
+                if batch.len() == BATCH
+                    && tx
+                        .blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))
+                        .is_err()
+                {
+                    return (read, rejects);
                 }
-            },
+            }
         }
     }
     if !batch.is_empty() {
         let _ = tx.blocking_send(Ok(batch));
     }
     (read, rejects)
-}
-
-fn to_company(field: &dyn Fn(usize) -> String) -> Result<Company, String> {
-    let corporate_number = CorporateNumber::parse(&field(0)).map_err(|e| e.to_string())?;
-    let name = field(1);
-    if name.is_empty() {
-        return Err("name is blank".into());
-    }
-    Ok(Company {
-        corporate_number,
-        name,
-        name_kana: field(2),
-        name_en: field(3),
-        prefecture: field(4),
-        city: field(5),
-        street: field(6),
-        postal_code: field(7),
-        phone: field(8),
-        website: field(9),
-    })
 }
 
 fn fields(c: &Company) -> [&str; 9] {
@@ -229,16 +152,16 @@ fn fields(c: &Company) -> [&str; 9] {
 }
 
 fn upsert_sql(source: &str) -> String {
-    let cols = COLUMNS.join(", ");
-    let set: Vec<String> = COLUMNS[1..]
+    let cols = COMPANY_COLUMNS.join(", ");
+    let set: Vec<String> = COMPANY_COLUMNS[1..]
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    let old: Vec<String> = COLUMNS[1..]
+    let old: Vec<String> = COMPANY_COLUMNS[1..]
         .iter()
         .map(|c| format!("companies.{c}"))
         .collect();
-    let new: Vec<String> = COLUMNS[1..]
+    let new: Vec<String> = COMPANY_COLUMNS[1..]
         .iter()
         .map(|c| format!("excluded.{c}"))
         .collect();
@@ -269,7 +192,7 @@ async fn import_pg(pool: &sqlx::PgPool, rx: &mut mpsc::Receiver<Batch>) -> Resul
     };
     let copy_sql = format!(
         "COPY {target} ({}) FROM STDIN WITH (FORMAT csv)",
-        COLUMNS.join(", ")
+        COMPANY_COLUMNS.join(", ")
     );
     let mut copy = tx.copy_in_raw(&copy_sql).await?;
     while let Some(batch) = rx.recv().await {
@@ -304,7 +227,7 @@ async fn import_pg(pool: &sqlx::PgPool, rx: &mut mpsc::Receiver<Batch>) -> Resul
     } else {
         sqlx::query(&upsert_sql(&format!(
             "SELECT {} FROM companies_import",
-            COLUMNS.join(", ")
+            COMPANY_COLUMNS.join(", ")
         )))
         .execute(&mut *tx)
         .await?
@@ -319,7 +242,7 @@ async fn import_sqlite(
     rx: &mut mpsc::Receiver<Batch>,
 ) -> Result<u64, DbError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let prefix = format!("INSERT INTO companies ({}) ", COLUMNS.join(", "));
+    let prefix = format!("INSERT INTO companies ({}) ", COMPANY_COLUMNS.join(", "));
     let suffix = upsert_sql("");
     let conflict = &suffix[suffix.find(" ON CONFLICT").unwrap_or(suffix.len())..];
     let mut written = 0;
