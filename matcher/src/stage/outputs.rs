@@ -1,26 +1,14 @@
-//! The run's CSVs: `matched.csv`, `unmatched.csv`, `rejected.csv` (formats fixed in the team's
-//! interface notes; the load stage reads matched.csv by these column names).
+//! The run's CSVs: `matched.csv`, `unmatched.csv`, `rejected.csv` (formats documented in the
+//! README; the load stage reads matched.csv by these column names). Each posting's own fields
+//! come first, under the posting contract's canonical names ([`Column::ALL`]).
 
 use postings::Posting;
+use postings::csv::Column;
 
 use super::inputs::{Origin, RejectedRow};
 use super::manifest::Counts;
 use crate::engine::Decision;
 
-pub const POSTING_COLUMNS: [&str; 12] = [
-    "posting_id",
-    "company_name",
-    "company_address",
-    "company_phone",
-    "company_url",
-    "job_title",
-    "employment_type",
-    "salary_min",
-    "salary_max",
-    "work_location",
-    "description",
-    "posted_at",
-];
 pub const MATCHED_EXTRA: [&str; 6] = [
     "partner",
     "upload_id",
@@ -58,8 +46,8 @@ pub fn render(
     assert_eq!(postings.len(), decisions.len(), "one decision per posting");
     assert_eq!(postings.len(), origins.len(), "one origin per posting");
     let mut counts = Counts::new();
-    let mut matched = writer(POSTING_COLUMNS.iter().chain(&MATCHED_EXTRA))?;
-    let mut unmatched = writer(POSTING_COLUMNS.iter().chain(&UNMATCHED_EXTRA))?;
+    let mut matched = writer(posting_columns().chain(MATCHED_EXTRA))?;
+    let mut unmatched = writer(posting_columns().chain(UNMATCHED_EXTRA))?;
     for ((p, o), d) in postings.iter().zip(origins).zip(decisions) {
         let mut row = posting_fields(p);
         row.extend(origin_fields(o));
@@ -89,7 +77,7 @@ pub fn render(
             }
         }
     }
-    let mut rej = writer(REJECTED_COLUMNS.iter())?;
+    let mut rej = writer(REJECTED_COLUMNS.into_iter())?;
     for r in rejected {
         let mut row = origin_fields(&r.origin);
         row.push(r.posting_id.clone());
@@ -110,11 +98,13 @@ fn score(s: f64) -> String {
     format!("{s:.4}")
 }
 
-fn writer<'a>(
-    header: impl Iterator<Item = &'a &'static str>,
-) -> Result<csv::Writer<Vec<u8>>, csv::Error> {
+fn posting_columns() -> impl Iterator<Item = &'static str> {
+    Column::ALL.into_iter().map(Column::name)
+}
+
+fn writer(header: impl Iterator<Item = &'static str>) -> Result<csv::Writer<Vec<u8>>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header.copied())?;
+    w.write_record(header)?;
     Ok(w)
 }
 
@@ -132,7 +122,7 @@ fn origin_fields(o: &Origin) -> Vec<String> {
 
 fn posting_fields(p: &Posting) -> Vec<String> {
     let salary = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let mut row = Vec::with_capacity(POSTING_COLUMNS.len() + MATCHED_EXTRA.len());
+    let mut row = Vec::with_capacity(Column::ALL.len() + MATCHED_EXTRA.len());
     row.extend([
         p.posting_id.clone(),
         p.company_name.clone(),
