@@ -92,7 +92,9 @@ fn key_variants(index: &CompanyIndex, name: &NormalizedName) -> Vec<(String, Ran
         Some(branch) => {
             out.push((format!("{}{}", name.key, branch), 0));
             out.push((name.key.clone(), 1));
-            if !is_bare_office_word(branch) {
+            // Written apart ("イノベーション塗装 本社"), what precedes the office word is the
+            // whole name, and its last kanji are the name's own.
+            if !is_bare_office_word(branch) || !name.branch_glued {
                 return out;
             }
             name.key.clone()

@@ -247,3 +247,24 @@ fn thresholds_serialise_for_the_manifest() {
     let v = serde_json::to_value(Thresholds::default()).unwrap();
     assert!(v.get("max_edits").is_some() && v.get("margin").is_some());
 }
+
+#[test]
+fn a_place_glued_before_an_office_word_is_cut_but_a_name_written_apart_from_it_is_whole() {
+    let idx = CompanyIndex::build(vec![
+        company(0, "合同会社イノベーション", "東京都", "町田市", "", ""),
+        company(1, "株式会社プライムウェブ", "東京都", "渋谷区", "", ""),
+    ]);
+    let t = Thresholds::default();
+    // "塗装" is part of the name the partner set apart from "本社": a different company.
+    let d = idx.link(
+        &posting("イノベーション塗装 本社", "東京都町田市1-1", "", ""),
+        &t,
+    );
+    assert_eq!(linked(&d), None);
+    // Glued on, the place before the office word is no part of the name.
+    let d = idx.link(
+        &posting("プライムウェブ渋谷支社", "東京都渋谷区1-1", "", ""),
+        &t,
+    );
+    assert_eq!(linked(&d).as_deref(), Some(N[1]));
+}

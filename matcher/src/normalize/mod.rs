@@ -5,4 +5,6 @@ pub mod address;
 pub mod kana;
 pub mod name;
 pub mod phone;
+#[cfg(test)]
+mod realworld_tests;
 pub mod url;

@@ -19,14 +19,17 @@ pub struct NormalizedName {
     pub legal_form: Option<&'static str>,
     /// Branch / office words removed from the end (e.g. "大阪支店"), folded like the key.
     pub branch: Option<String>,
+    /// Whether the branch words were glued to the name ("プライム渋谷支社") rather than set
+    /// apart by a space or a legal form: only then may a place still be left in the key.
+    pub branch_glued: bool,
 }
 
 /// Normalises a name as a partner writes it: legal form and branch words split off.
 pub fn normalize_name(raw: &str) -> NormalizedName {
     let folded = fold_text(raw);
     let split = split_legal_form(&folded);
-    let (name, branch) = match split.trailer {
-        Some(after) => (split.name, Some(after)),
+    let (name, branch, glued) = match split.trailer {
+        Some(after) => (split.name, Some(after), false),
         None => split_branch(split.name),
     };
     let key = key_of(name);
@@ -39,6 +42,7 @@ pub fn normalize_name(raw: &str) -> NormalizedName {
     NormalizedName {
         key,
         legal_form: split.legal_form,
+        branch_glued: glued && branch.is_some(),
         branch,
     }
 }
@@ -61,6 +65,7 @@ pub fn normalize_registered_name(raw: &str) -> NormalizedName {
         key,
         legal_form: split.legal_form,
         branch: None,
+        branch_glued: false,
     }
 }
 
@@ -340,7 +345,8 @@ pub fn is_bare_office_word(branch: &str) -> bool {
     BRANCH_WORDS.contains(&branch)
 }
 
-fn split_branch(name: &str) -> (&str, Option<&str>) {
+/// The name, the branch words cut from its end, and whether they were glued to it.
+fn split_branch(name: &str) -> (&str, Option<&str>, bool) {
     if let Some((before, last)) = name.rsplit_once(' ') {
         let before = before.trim_end();
         let is_branch = BRANCH_WORDS
@@ -348,17 +354,17 @@ fn split_branch(name: &str) -> (&str, Option<&str>) {
             .chain(BRANCH_WORDS_SEPARATE)
             .any(|w| last.ends_with(w));
         if is_branch && !before.is_empty() {
-            return (before, Some(last));
+            return (before, Some(last), false);
         }
     }
     for w in BRANCH_WORDS {
         if let Some(before) = name.strip_suffix(w)
             && before.chars().count() >= 2
         {
-            return (before.trim_end(), Some(w));
+            return (before.trim_end(), Some(w), true);
         }
     }
-    (name, None)
+    (name, None, false)
 }
 
 #[cfg(test)]
