@@ -268,3 +268,48 @@ fn a_place_glued_before_an_office_word_is_cut_but_a_name_written_apart_from_it_i
     );
     assert_eq!(linked(&d).as_deref(), Some(N[1]));
 }
+
+#[test]
+fn a_kanji_that_makes_a_common_business_word_is_another_company_but_a_slip_is_a_typo() {
+    // Five other companies make 物流 a word of the registry, as it is of the real one.
+    let extra = [
+        "4000000000005",
+        "3000000000006",
+        "2000000000007",
+        "1000000000008",
+        "9000000000009",
+    ];
+    let mut companies = vec![
+        company(
+            0,
+            "株式会社丸山物産システム",
+            "愛知県",
+            "名古屋市中区",
+            "",
+            "",
+        ),
+        company(1, "株式会社長崎建設", "長崎県", "長崎市", "", ""),
+    ];
+    for (i, number) in extra.iter().enumerate() {
+        let mut c = company(
+            2,
+            &format!("株式会社{}物流", ["東", "西", "南", "北", "中"][i]),
+            "東京都",
+            "港区",
+            "",
+            "",
+        );
+        c.corporate_number = CorporateNumber::parse(number).unwrap();
+        companies.push(c);
+    }
+    let idx = CompanyIndex::build(companies);
+    let t = Thresholds::default();
+    let d = idx.link(
+        &posting("丸山物流システム株式会社", "愛知県名古屋市中区1-1", "", ""),
+        &t,
+    );
+    assert_eq!(linked(&d), None);
+    // 健 for 建 reads alike and makes no word: the input method's slip.
+    let d = idx.link(&posting("株式会社長崎健設", "長崎県長崎市1-1", "", ""), &t);
+    assert_eq!(linked(&d).as_deref(), Some(N[1]));
+}
