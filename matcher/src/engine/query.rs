@@ -6,9 +6,7 @@ use postings::Posting;
 use super::index::{CompanyIndex, NO_CITY, city_key, prefecture_number};
 use super::keys::hash_str;
 use crate::normalize::address::{Address, parse_address};
-use crate::normalize::name::{
-    GLUED_SITE_WORDS, NormalizedName, is_bare_office_word, normalize_name,
-};
+use crate::normalize::name::{GLUED_SITE_WORDS, NormalizedName, normalize_name};
 use crate::normalize::phone::normalize_phone;
 use crate::normalize::url::normalize_domain;
 
@@ -92,9 +90,9 @@ fn key_variants(index: &CompanyIndex, name: &NormalizedName) -> Vec<(String, Ran
         Some(branch) => {
             out.push((format!("{}{}", name.key, branch), 0));
             out.push((name.key.clone(), 1));
-            // Written apart ("イノベーション塗装 本社"), what precedes the office word is the
-            // whole name, and its last kanji are the name's own.
-            if !is_bare_office_word(branch) || !name.branch_glued {
+            // Only a bare office word glued on may leave a place in the key; written apart
+            // ("イノベーション塗装 本社"), what precedes it is the whole name.
+            if !name.branch_glued {
                 return out;
             }
             name.key.clone()

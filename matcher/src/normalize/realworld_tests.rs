@@ -102,3 +102,47 @@ fn international_bracketed_and_full_width_phones_give_the_same_digits() {
         assert_eq!(normalize_phone(raw).as_deref(), Some("0312345678"), "{raw}");
     }
 }
+
+#[test]
+fn a_bracketed_note_after_the_name_is_a_branch_and_a_tag_before_it_is_dropped() {
+    // The registry allows no brackets in a trade name: what they hold is the partner's note.
+    let n = normalize_name("株式会社ABC（東京本社）");
+    assert_eq!(n.key, "abc");
+    assert_eq!(n.branch.as_deref(), Some("東京本社"));
+    assert_eq!(key("株式会社ABC［渋谷］"), "abc");
+    assert_eq!(key("【急募】株式会社ABC"), "abc");
+    assert_eq!(key("【株式会社ABC】"), "abc");
+    // ... but a bracketed legal form is still a legal form.
+    assert_eq!(
+        normalize_name("エービーシー（カ）").legal_form,
+        Some("株式会社")
+    );
+    assert_eq!(normalize_name("ABC（株）").legal_form, Some("株式会社"));
+}
+
+#[test]
+fn stacked_office_words_all_come_off_but_a_word_ending_many_names_stays() {
+    let n = normalize_name("株式会社ＡＢＣ　大阪支店　人事部");
+    assert_eq!(n.key, "abc");
+    assert_eq!(n.branch.as_deref(), Some("大阪支店人事部"));
+    // 工務店 ends registered names: only the office word after the legal form comes off.
+    let n = normalize_name("ｶﾈﾀ 工務店有限会社我孫子支店");
+    assert_eq!(n.key, "カネタ工務店");
+}
+
+#[test]
+fn romanised_legal_forms_and_a_bare_co_are_legal_forms() {
+    let n = normalize_name("ABC Kabushiki Kaisha");
+    assert_eq!(n.key, "abc");
+    assert_eq!(n.legal_form, Some("株式会社"));
+    assert_eq!(normalize_name("ABC Co.").key, "abc");
+    // "co" without its dot is a word of the name.
+    assert_eq!(normalize_name("Big Co").key, "bigco");
+}
+
+#[test]
+fn a_clinic_after_the_medical_corporation_is_the_facility_not_the_name() {
+    let n = normalize_name("医療法人社団　さくら会　さくらクリニック");
+    assert_eq!(n.key, "さくら会");
+    assert_eq!(n.legal_form, Some("医療法人"));
+}

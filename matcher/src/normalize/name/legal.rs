@@ -77,6 +77,10 @@ pub(super) const JAPANESE: &[(&str, &str)] = &[
     ("(財)", "一般財団法人"),
     ("(独)", "独立行政法人"),
     ("(協)", "協同組合"),
+    // Bank-transfer kana abbreviations in full brackets ("エービーシー(カ)").
+    ("(カ)", "株式会社"),
+    ("(ユ)", "有限会社"),
+    ("(ド)", "合同会社"),
 ];
 
 /// Abbreviations that only ever come before the name: bank-transfer style (全銀協 kana,
@@ -124,6 +128,14 @@ pub(super) const SUFFIX_ONLY: &[(&str, &str)] = &[
 /// English canonical form that agrees or disagrees with no Japanese one; K.K., G.K. and Y.K.
 /// name one form each.
 pub(super) const ENGLISH: &[(&str, &str)] = &[
+    ("kabushiki kaisha", "株式会社"),
+    ("kabushiki gaisha", "株式会社"),
+    ("kabushikikaisha", "株式会社"),
+    ("kabushikigaisha", "株式会社"),
+    ("yugen kaisha", "有限会社"),
+    ("yugen gaisha", "有限会社"),
+    ("godo kaisha", "合同会社"),
+    ("godo gaisha", "合同会社"),
     ("company limited", "Co., Ltd."),
     ("co., ltd.", "Co., Ltd."),
     ("co.,ltd.", "Co., Ltd."),
@@ -153,4 +165,6 @@ pub(super) const ENGLISH: &[(&str, &str)] = &[
     ("g.k.", "合同会社"),
     ("gk", "合同会社"),
     ("y.k.", "有限会社"),
+    // Last, so that every longer spelling wins; only with its dot ("co" alone is a word).
+    ("co.", "Co., Ltd."),
 ];

@@ -27,24 +27,103 @@ pub struct NormalizedName {
 /// Normalises a name as a partner writes it: legal form and branch words split off.
 pub fn normalize_name(raw: &str) -> NormalizedName {
     let folded = fold_text(raw);
-    let split = split_legal_form(&folded);
-    let (name, branch, glued) = match split.trailer {
-        Some(after) => (split.name, Some(after), false),
-        None => split_branch(split.name),
+    let (core, note) = split_bracket_note(&folded);
+    let split = split_legal_form(core);
+    let from_trailer = split.trailer.is_some();
+    let (mut name, mut branch, glued) = match split.trailer {
+        Some(after) => (split.name, Some(after.to_string()), false),
+        None => {
+            let (name, b, glued) = split_branch(split.name, true);
+            (name, b.map(str::to_string), glued)
+        }
     };
+    // "ABC 大阪支店 人事部": office words may be stacked; each comes off, outermost last.
+    // Only words that never end a registered name count here ("カネタ 工務店" keeps its
+    // 店), and never before a legal form, which marks where the name ends.
+    let mut innermost_glued = glued;
+    while !from_trailer
+        && let Some(outer) = branch.as_deref()
+        && let (inner, Some(word), glued) = split_branch(name, false)
+        && !inner.is_empty()
+    {
+        branch = Some(format!("{word}{outer}"));
+        name = inner;
+        innermost_glued = glued;
+    }
+    let glued_office = innermost_glued
+        && branch
+            .as_deref()
+            .is_some_and(|b| BRANCH_WORDS.iter().any(|w| b.starts_with(w)));
+    // A bracketed note after the name ("(東京本社)", "[渋谷]") is never part of a registered
+    // name: the registry allows no brackets in a trade name.
+    if let Some(note) = note {
+        branch = Some(match branch {
+            Some(b) => format!("{b}{note}"),
+            None => note.to_string(),
+        });
+    }
     let key = key_of(name);
     // A name that is nothing but a branch word ("本店") keeps it as the name.
     let (key, branch) = match branch {
-        Some(b) if !key.is_empty() => (key, Some(key_of(b)).filter(|b| !b.is_empty())),
-        Some(b) => (key_of(b), None),
+        Some(b) if !key.is_empty() => (key, Some(key_of(&b)).filter(|b| !b.is_empty())),
+        Some(b) => (key_of(&b), None),
         None => (key, None),
     };
     NormalizedName {
         key,
         legal_form: split.legal_form,
-        branch_glued: glued && branch.is_some(),
+        branch_glued: glued_office && branch.is_some(),
         branch,
     }
+}
+
+const BRACKETS: &[(char, char)] = &[
+    ('(', ')'),
+    ('[', ']'),
+    ('【', '】'),
+    ('〈', '〉'),
+    ('<', '>'),
+    ('「', '」'),
+    ('《', '》'),
+    ('〔', '〕'),
+];
+
+/// Splits bracketed text that is no legal form off a posted name: a tag before it
+/// ("【急募】") is dropped, a name wholly in brackets is unwrapped, and a note after it
+/// ("(東京本社)") is returned apart.
+fn split_bracket_note(folded: &str) -> (&str, Option<&str>) {
+    let is_legal = |inner: &str| {
+        let bracketed = format!("({inner})");
+        legal::JAPANESE.iter().any(|&(p, _)| p == bracketed)
+    };
+    let mut t = folded.trim_matches(is_edge_junk);
+    // Leading tags, possibly several ("【急募】【未経験可】").
+    while let Some(first) = t.chars().next()
+        && let Some(&(_, close)) = BRACKETS.iter().find(|(o, _)| *o == first)
+        && let Some(end) = t.find(close)
+    {
+        let inner = &t[first.len_utf8()..end];
+        let rest = t[end + close.len_utf8()..].trim_matches(is_edge_junk);
+        if is_legal(inner) || inner.is_empty() {
+            break;
+        }
+        t = if rest.is_empty() { inner.trim() } else { rest };
+    }
+    let Some(last) = t.chars().next_back() else {
+        return (t, None);
+    };
+    let Some(&(open, _)) = BRACKETS.iter().find(|(_, c)| *c == last) else {
+        return (t, None);
+    };
+    let Some(start) = t.rfind(open) else {
+        return (t, None);
+    };
+    let inner = &t[start + open.len_utf8()..t.len() - last.len_utf8()];
+    let before = t[..start].trim_matches(is_edge_junk);
+    if before.is_empty() || inner.trim().is_empty() || is_legal(inner) {
+        return (t, None);
+    }
+    (before, Some(inner))
 }
 
 /// Normalises a name as the registry records it: the legal form is split off, but nothing is
@@ -332,6 +411,13 @@ const BRANCH_WORDS_SEPARATE: &[&str] = &[
     "係",
     "担当",
     "事務局",
+    // A facility a corporation runs, after its name ("医療法人社団 ABC会 ABCクリニック").
+    "クリニック",
+    "病院",
+    "医院",
+    "診療所",
+    "保育園",
+    "幼稚園",
 ];
 
 /// Words that may end a registered name but, glued to a name that is registered without
@@ -339,19 +425,15 @@ const BRANCH_WORDS_SEPARATE: &[&str] = &[
 /// them as a second choice.
 pub const GLUED_SITE_WORDS: &[&str] = &["センター", "グループ", "オフィス"];
 
-/// Whether a branch attribute is only an office word, with no place before it: the name was
-/// written glued ("プライム渋谷支社") and the place is still in the key.
-pub fn is_bare_office_word(branch: &str) -> bool {
-    BRANCH_WORDS.contains(&branch)
-}
-
 /// The name, the branch words cut from its end, and whether they were glued to it.
-fn split_branch(name: &str) -> (&str, Option<&str>, bool) {
+/// `weak`: also the words that end registered names too, when written apart.
+fn split_branch(name: &str, weak: bool) -> (&str, Option<&str>, bool) {
     if let Some((before, last)) = name.rsplit_once(' ') {
         let before = before.trim_end();
+        let weak_words = if weak { BRANCH_WORDS_SEPARATE } else { &[] };
         let is_branch = BRANCH_WORDS
             .iter()
-            .chain(BRANCH_WORDS_SEPARATE)
+            .chain(weak_words)
             .any(|w| last.ends_with(w));
         if is_branch && !before.is_empty() {
             return (before, Some(last), false);
