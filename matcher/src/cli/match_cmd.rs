@@ -36,6 +36,22 @@ RE-RUNS
   inputs is an error. A sharded run's shard is re-run with --run-id R --shard I/N (the same N); without
   --shard the whole run is written to runs/R/, which the load stage then prefers.
 
+UNFINISHED RUNS (crash recovery)
+  A run that dies after recording runs/<R>/inputs.json but before its manifest (Spot
+  reclaim, timeout, OOM) holds claimed uploads no new run takes. So an unsharded scheduled
+  run (no --run-id, no --shard) first completes every unsharded run that has inputs.json but
+  no manifest.json, oldest first, exactly as `matcher match --run-id R` would (same inputs,
+  same files), logging one line per resumed run; then it takes new uploads as usual. The
+  summary lists them in \"resumed\". A resumed run that fails again is logged, listed in
+  \"resume_failed\" and retried by the next scheduled run; the new uploads are still matched,
+  but the command then exits non-zero. Sharded runs are left to their array job's retries.
+  Known limits: a scheduled run overlapping a still-running unsharded run treats that run as
+  unfinished and computes it too (the same files, written whole; with a company master
+  changed in between, the later write wins). A crash in the moment between claiming uploads
+  and recording inputs.json leaves consumed/<upload_id>.json markers naming a run that has no
+  inputs.json: those uploads are not taken again until an operator deletes the markers
+  (check first that the named run is not still starting).
+
 SHARDS (AWS Batch array jobs)
   --shard I/N (0-based) or, by default, AWS_BATCH_JOB_ARRAY_INDEX with MATCH_SHARD_COUNT set
   to the array size. Each shard takes the postings whose FNV-1a hash of (partner, posting_id)
@@ -50,7 +66,8 @@ SHARDS (AWS Batch array jobs)
 OUTPUT
   Progress: one log line per phase on stderr (JSON unless on a terminal; LOG_FORMAT, RUST_LOG).
   At the end one JSON line on stdout: {\"outcome\":\"completed\"|\"nothing_new\", run_id, shard,
-  location, inputs, companies, counts, timings_ms}. Exit status non-zero on any failure.";
+  location, inputs, companies, counts, timings_ms, resumed, resume_failed} (\"nothing_new\"
+  carries only resumed and resume_failed). Exit status non-zero on any failure.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = AFTER_HELP)]
@@ -172,8 +189,16 @@ pub async fn run(args: MatchArgs) -> anyhow::Result<()> {
     let outcome = run_match(args.options().await?).await?;
     // The one line on stdout, for the scheduler; logs go to stderr.
     println!("{}", serde_json::to_string(&outcome)?);
-    if let MatchOutcome::NothingNew = outcome {
+    if let MatchOutcome::NothingNew { .. } = outcome {
         tracing::info!("no new uploads since the last run: nothing to match");
+    }
+    let failed = &outcome.resumption().resume_failed;
+    if !failed.is_empty() {
+        bail!(
+            "unfinished run(s) {} could not be completed (see the log); new uploads were matched. \
+             Fix the cause and the next scheduled run retries them, or run `matcher match --run-id R`",
+            failed.join(", ")
+        );
     }
     Ok(())
 }

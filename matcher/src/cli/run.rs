@@ -22,7 +22,7 @@ use crate::db::Db;
 use crate::engine::Thresholds;
 use crate::stage::companies::CompanySource;
 use crate::stage::load::LoadReport;
-use crate::stage::{MatchMode, MatchOptions, MatchOutcome, RunSummary, run_match};
+use crate::stage::{MatchMode, MatchOptions, MatchOutcome, Resumption, RunSummary, run_match};
 
 const DEFAULT_STORE: &str = ".data/store";
 const DEFAULT_DATABASE: &str = "sqlite://.data/matcher.db";
@@ -114,7 +114,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 
     progress.phase("loading matched postings into the database");
     let load_clock = Instant::now();
-    let loads = load_pending(&db, &store).await;
+    let loads = load_pending(&db, &store, &outcome.resumption().resumed).await;
     let load_ms = load_clock.elapsed().as_millis() as u64;
     db.close().await;
     progress.done();
@@ -123,9 +123,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let elapsed = clock.elapsed();
     let matched = match &outcome {
         MatchOutcome::Completed(s) => Some(s),
-        MatchOutcome::NothingNew => None,
+        MatchOutcome::NothingNew { .. } => None,
     };
-    eprintln!("{}", human_summary(store_url, matched, &loads, elapsed));
+    let resumption = outcome.resumption();
+    eprintln!(
+        "{}",
+        human_summary(store_url, matched, resumption, &loads, elapsed)
+    );
     println!(
         "{}",
         json!({
@@ -134,17 +138,35 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             "inputs": matched.map_or(0, |s| s.inputs),
             "counts": matched.map(|s| &s.counts),
             "match_timings_ms": matched.map(|s| &s.timings_ms),
+            "resumed": resumption.resumed,
+            "resume_failed": resumption.resume_failed,
             "loads": loads,
             "load_ms": load_ms,
             "elapsed_ms": elapsed.as_millis() as u64,
         })
     );
+    if !resumption.resume_failed.is_empty() {
+        bail!(
+            "unfinished run(s) {} could not be completed (see the log); new uploads were matched \
+             and loaded. Fix the cause and the next run retries them, or run \
+             `matcher match --run-id R`",
+            resumption.resume_failed.join(", ")
+        );
+    }
     Ok(())
 }
 
 /// Loads every complete run in the store newer than the newest loaded one, oldest first, so
-/// that a load that failed last time is retried without matching again.
-async fn load_pending(db: &Db, store: &Store) -> anyhow::Result<Vec<LoadReport>> {
+/// that a load that failed last time is retried without matching again; and the runs this
+/// job just resumed. Those are normally newer than any loaded run already (a run is resumed
+/// before a later run is planned), but one overlapping run may have been planned and loaded
+/// meanwhile: naming them keeps them from being skipped silently (the database then refuses
+/// one that would roll a partner's postings back, with the reason).
+async fn load_pending(
+    db: &Db,
+    store: &Store,
+    resumed: &[String],
+) -> anyhow::Result<Vec<LoadReport>> {
     let newest = db.newest_loaded_run().await?;
     let listed = store
         .list("runs/")
@@ -154,7 +176,7 @@ async fn load_pending(db: &Db, store: &Store) -> anyhow::Result<Vec<LoadReport>>
         .iter()
         .filter(|m| m.key.ends_with("/manifest.json"))
         .filter_map(|m| m.key.split('/').nth(1).map(str::to_string))
-        .filter(|r| newest.as_deref().is_none_or(|n| r.as_str() > n))
+        .filter(|r| newest.as_deref().is_none_or(|n| r.as_str() > n) || resumed.contains(r))
         .collect();
     let mut reports = Vec::new();
     for run in runs {
@@ -269,11 +291,23 @@ fn sample_uploads(dir: &Path) -> anyhow::Result<Vec<(PartnerId, PathBuf)>> {
 fn human_summary(
     store_url: &str,
     matched: Option<&RunSummary>,
+    resumption: &Resumption,
     loads: &[LoadReport],
     elapsed: Duration,
 ) -> String {
     let secs = elapsed.as_secs_f64();
-    let mut text = match matched {
+    let mut text = String::new();
+    for run in &resumption.resumed {
+        text.push_str(&format!(
+            "resumed run {run}: an earlier attempt left it unfinished; completed on its recorded inputs\n"
+        ));
+    }
+    for run in &resumption.resume_failed {
+        text.push_str(&format!(
+            "unfinished run {run} could NOT be completed (see the log)\n"
+        ));
+    }
+    text += &match matched {
         None => "nothing new to match: every upload in the store was matched by an earlier run"
             .to_string(),
         Some(s) => format!(

@@ -17,6 +17,7 @@ use super::inputs::{self, BlockingRead, InputBatch};
 use super::manifest::{Counts, InputRecord, Manifest, Timings};
 use super::outputs;
 use super::plan;
+use super::resume;
 use super::shard::Shard;
 use crate::engine::{self, CompanyIndex, Thresholds};
 
@@ -62,14 +63,36 @@ pub struct RunSummary {
     pub companies: u64,
     pub counts: Counts,
     pub timings_ms: Timings,
+    #[serde(flatten)]
+    pub resumption: Resumption,
+}
+
+/// Runs an earlier attempt left unfinished, which a new unsharded scheduled run completed
+/// (`resumed`) or tried to and could not (`resume_failed`) before taking new uploads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Resumption {
+    pub resumed: Vec<String>,
+    pub resume_failed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum MatchOutcome {
     Completed(RunSummary),
-    /// A scheduled run found no upload that an earlier run has not consumed: nothing written.
-    NothingNew,
+    /// A scheduled run found no upload that an earlier run has not consumed: no new run.
+    NothingNew {
+        #[serde(flatten)]
+        resumption: Resumption,
+    },
+}
+
+impl MatchOutcome {
+    pub fn resumption(&self) -> &Resumption {
+        match self {
+            Self::Completed(s) => &s.resumption,
+            Self::NothingNew { resumption } => resumption,
+        }
+    }
 }
 
 /// Where the rows of one input come from.
@@ -78,7 +101,7 @@ enum Source {
     Object(Store),
 }
 
-struct Job {
+pub(super) struct Job {
     run_id: String,
     shard: Option<Shard>,
     inputs: Vec<InputRecord>,
@@ -90,60 +113,95 @@ struct Job {
 pub async fn run_match(options: MatchOptions) -> anyhow::Result<MatchOutcome> {
     let started_at = super::now_rfc3339();
     let clock = Instant::now();
-    let job = match options.mode {
+    let MatchOptions { mode, thresholds } = options;
+    let (store, companies, run_id, shard, plan_wait) = match mode {
         MatchMode::Offline {
             companies,
             postings,
             out,
-        } => Job {
-            run_id: OFFLINE.to_owned(),
-            shard: None,
-            inputs: vec![InputRecord {
-                upload_id: OFFLINE.to_owned(),
-                partner: OFFLINE.to_owned(),
-                key: postings.display().to_string(),
-                sha256: String::new(),
-                bytes: 0,
-                rows: 0,
-                encoding: String::new(),
-            }],
-            source: Source::File(postings),
-            companies: CompanySource::Csv(companies),
-            destination: Destination::Dir(out),
-        },
+        } => {
+            let job = Job {
+                run_id: OFFLINE.to_owned(),
+                shard: None,
+                inputs: vec![InputRecord {
+                    upload_id: OFFLINE.to_owned(),
+                    partner: OFFLINE.to_owned(),
+                    key: postings.display().to_string(),
+                    sha256: String::new(),
+                    bytes: 0,
+                    rows: 0,
+                    encoding: String::new(),
+                }],
+                source: Source::File(postings),
+                companies: CompanySource::Csv(companies),
+                destination: Destination::Dir(out),
+            };
+            return run_job(job, &thresholds, started_at, clock)
+                .await
+                .map(MatchOutcome::Completed);
+        }
         MatchMode::Scheduled {
             store,
             companies,
             run_id,
             shard,
             plan_wait,
-        } => {
-            let shard = shard.filter(|s| s.count > 1);
-            let Some(plan) = resolve_plan(&store, run_id, shard, plan_wait).await? else {
-                tracing::info!(phase = "plan", "no new uploads to match");
-                return Ok(MatchOutcome::NothingNew);
-            };
-            let run_id = RunId::parse(&plan.run_id)?;
-            tracing::info!(
-                phase = "plan",
-                run_id = %run_id,
-                inputs = plan.inputs.len(),
-                shard = shard.map(|s| s.to_string()),
-                "run inputs fixed"
-            );
-            Job {
-                destination: Destination::Store {
-                    store: store.clone(),
-                    prefix: destination::run_prefix(&run_id, shard),
-                },
-                run_id: run_id.to_string(),
-                shard,
-                inputs: plan.inputs,
-                source: Source::Object(store),
-                companies,
-            }
-        }
+        } => (store, companies, run_id, shard, plan_wait),
     };
+    let shard = shard.filter(|s| s.count > 1);
+    // Before claiming anything new: a crash (Spot reclaim, timeout, OOM) between recording a
+    // plan and writing its manifest leaves uploads claimed by a run that a retry, under a new
+    // run id, would otherwise never match.
+    let resumption = if run_id.is_none() && shard.is_none() {
+        resume::finish_unfinished_runs(&store, &companies, &thresholds).await?
+    } else {
+        Resumption::default()
+    };
+    let Some(plan) = resolve_plan(&store, run_id, shard, plan_wait).await? else {
+        tracing::info!(phase = "plan", "no new uploads to match");
+        return Ok(MatchOutcome::NothingNew { resumption });
+    };
+    let job = scheduled_job(&store, &companies, plan, shard)?;
+    tracing::info!(
+        phase = "plan",
+        run_id = %job.run_id,
+        inputs = job.inputs.len(),
+        shard = shard.map(|s| s.to_string()),
+        "run inputs fixed"
+    );
+    let mut summary = run_job(job, &thresholds, started_at, clock).await?;
+    summary.resumption = resumption;
+    Ok(MatchOutcome::Completed(summary))
+}
+
+/// A scheduled run (or one shard of it) on its recorded inputs.
+pub(super) fn scheduled_job(
+    store: &Store,
+    companies: &CompanySource,
+    plan: plan::Plan,
+    shard: Option<Shard>,
+) -> anyhow::Result<Job> {
+    let run_id = RunId::parse(&plan.run_id)?;
+    Ok(Job {
+        destination: Destination::Store {
+            store: store.clone(),
+            prefix: destination::run_prefix(&run_id, shard),
+        },
+        run_id: run_id.to_string(),
+        shard,
+        inputs: plan.inputs,
+        source: Source::Object(store.clone()),
+        companies: companies.clone(),
+    })
+}
+
+/// Matches the job's inputs and writes its files, manifest last.
+pub(super) async fn run_job(
+    job: Job,
+    thresholds: &Thresholds,
+    started_at: String,
+    clock: Instant,
+) -> anyhow::Result<RunSummary> {
     let hint = match (&job.source, job.shard) {
         (Source::File(_), _) => String::new(),
         (Source::Object(_), None) => format!(
@@ -156,10 +214,9 @@ pub async fn run_match(options: MatchOptions) -> anyhow::Result<MatchOutcome> {
         ),
     };
     let run_id = job.run_id.clone();
-    execute(job, options.thresholds, started_at, clock)
+    execute(job, thresholds.clone(), started_at, clock)
         .await
         .with_context(|| format!("run {run_id} failed{hint}"))
-        .map(MatchOutcome::Completed)
 }
 
 /// The run's plan, or `None` when a new unsharded run finds nothing to take.
@@ -171,7 +228,7 @@ async fn resolve_plan(
 ) -> anyhow::Result<Option<plan::Plan>> {
     match (run_id, shard) {
         (None, None) => {
-            let plan = plan::create_plan(store, &RunId::new(), false).await?;
+            let plan = plan::create_plan(store, &RunId::new(), None).await?;
             Ok((!plan.inputs.is_empty()).then_some(plan))
         }
         (None, Some(s)) => bail!(
@@ -191,7 +248,9 @@ async fn resolve_plan(
                     plan::plan_key(&id)
                 ),
                 // The other shards wait for a plan, so shard 0 records one even when empty.
-                Some(s) if s.index == 0 => Ok(Some(plan::create_plan(store, &id, true).await?)),
+                Some(s) if s.index == 0 => {
+                    Ok(Some(plan::create_plan(store, &id, Some(s.count)).await?))
+                }
                 Some(_) => Ok(Some(plan::wait_for_plan(store, &id, wait).await?)),
             }
         }
@@ -330,6 +389,7 @@ async fn execute(
         companies: companies_info.count,
         counts: rendered.counts,
         timings_ms: timings,
+        resumption: Resumption::default(),
     })
 }
 

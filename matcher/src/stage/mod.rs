@@ -9,9 +9,10 @@ pub mod manifest;
 pub mod matching;
 pub mod outputs;
 pub mod plan;
+pub mod resume;
 pub mod shard;
 
-pub use matching::{MatchMode, MatchOptions, MatchOutcome, RunSummary, run_match};
+pub use matching::{MatchMode, MatchOptions, MatchOutcome, Resumption, RunSummary, run_match};
 
 /// Timestamps in manifests and markers: RFC 3339, UTC, whole seconds.
 pub(crate) fn now_rfc3339() -> String {

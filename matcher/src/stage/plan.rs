@@ -31,6 +31,10 @@ pub struct Plan {
     pub run_id: String,
     pub created_at: String,
     pub inputs: Vec<InputRecord>,
+    /// The array size when shard 0 of an array job recorded the plan. Such runs are finished
+    /// by their own shards' retries (same run id), never resumed by an unsharded run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u32>,
 }
 
 pub fn plan_key(run_id: &RunId) -> String {
@@ -49,20 +53,22 @@ pub async fn read_plan(store: &Store, run_id: &RunId) -> anyhow::Result<Option<P
 }
 
 /// Claims every registered upload no run has consumed yet and records them as run
-/// `run_id`'s plan. A plan with no inputs is written only when `record_empty` (shards other
-/// than 0 are waiting to read it); otherwise no run exists.
+/// `run_id`'s plan. `shards` is the array size when shard 0 plans for an array job: such a
+/// plan is written even with no inputs (the other shards are waiting to read it); an
+/// unsharded run with nothing to take records nothing, and no run exists.
 pub async fn create_plan(
     store: &Store,
     run_id: &RunId,
-    record_empty: bool,
+    shards: Option<u32>,
 ) -> anyhow::Result<Plan> {
     let claimed = claim_new_uploads(store, run_id).await?;
     let plan = Plan {
         run_id: run_id.to_string(),
         created_at: super::now_rfc3339(),
         inputs: claimed,
+        shards,
     };
-    if plan.inputs.is_empty() && !record_empty {
+    if plan.inputs.is_empty() && shards.is_none() {
         return Ok(plan);
     }
     let key = plan_key(run_id);
@@ -98,7 +104,8 @@ pub async fn create_plan(
 
 /// Hands claims back after a failure before the plan was recorded, so that the next run
 /// takes those uploads instead of leaving them consumed by a run that never existed. (Only a
-/// crash in that short window can still strand a claim: its marker names the run.)
+/// crash in that short window can still strand a claim: its marker names the run, and
+/// `matcher match --help` tells the operator how to hand it back.)
 async fn release_all(store: &Store, claimed: &[InputRecord]) {
     for input in claimed {
         if let Err(e) = release(store, &input.upload_id).await {
