@@ -90,12 +90,9 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
             .iter()
             .filter(|(_, r)| *r <= 1)
             .filter(|(v, _)| same_start(v, &e.key))
-            .map(|(v, _)| {
-                if is_other_word(index, v, &e.key) {
-                    NOT_NEAR
-                } else {
-                    strsim::osa_distance(v, &e.key)
-                }
+            .map(|(v, _)| match strsim::osa_distance(v, &e.key) {
+                1 if is_other_word(index, v, &e.key) => NOT_NEAR,
+                d => d,
             })
             .min()
             .unwrap_or(NOT_NEAR),
