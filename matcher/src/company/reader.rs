@@ -1,90 +1,11 @@
-//! The company master's record and its key, the 13-digit corporate number (法人番号).
+//! Reading the company master from CSV (`companies.csv`): one streaming reader shared by the
+//! offline match stage and `import-companies`.
 
 use std::collections::HashMap;
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// A corporate number whose check digit has been verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CorporateNumber(u64);
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CorporateNumberError {
-    #[error("corporate number must be 13 digits, got {0:?}")]
-    Shape(String),
-    #[error("corporate number {0} has a wrong check digit")]
-    CheckDigit(String),
-}
-
-impl CorporateNumber {
-    /// Parses a 13-digit corporate number. The leading digit is a check digit over the other
-    /// twelve (National Tax Agency rule: 9 - (Σ Pn·Qn mod 9), Qn = 1 for odd n, 2 for even n,
-    /// n counted from the rightmost digit), so most typos are caught here.
-    pub fn parse(raw: &str) -> Result<Self, CorporateNumberError> {
-        let s = raw.trim();
-        if s.len() != 13 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CorporateNumberError::Shape(raw.to_string()));
-        }
-        let digits: Vec<u64> = s.bytes().map(|b| u64::from(b - b'0')).collect();
-        let sum: u64 = digits[1..]
-            .iter()
-            .rev()
-            .enumerate()
-            .map(|(i, d)| if i % 2 == 0 { *d } else { d * 2 })
-            .sum();
-        if digits[0] != 9 - sum % 9 {
-            return Err(CorporateNumberError::CheckDigit(s.to_string()));
-        }
-        Ok(Self(s.parse().expect("13 ascii digits fit in u64")))
-    }
-
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for CorporateNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:013}", self.0)
-    }
-}
-
-impl Serialize for CorporateNumber {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for CorporateNumber {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
-/// One row of the company master (`companies` table, `companies.csv`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Company {
-    pub corporate_number: CorporateNumber,
-    pub name: String,
-    #[serde(default)]
-    pub name_kana: String,
-    #[serde(default)]
-    pub name_en: String,
-    #[serde(default)]
-    pub prefecture: String,
-    #[serde(default)]
-    pub city: String,
-    #[serde(default)]
-    pub street: String,
-    #[serde(default)]
-    pub postal_code: String,
-    #[serde(default)]
-    pub phone: String,
-    #[serde(default)]
-    pub website: String,
-}
+use super::{Company, CorporateNumber};
 
 /// A row of a companies CSV that could not be used, with its physical line (header = 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -302,30 +223,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn real_corporate_numbers_pass_their_check_digit() {
-        // Published numbers: 国税庁 and トヨタ自動車.
-        for n in ["7000012050002", "1180301018771"] {
-            assert_eq!(CorporateNumber::parse(n).unwrap().to_string(), n);
-        }
-    }
-
-    #[test]
-    fn a_changed_digit_or_wrong_length_is_refused() {
-        assert!(matches!(
-            CorporateNumber::parse("7000012050003"),
-            Err(CorporateNumberError::CheckDigit(_))
-        ));
-        assert!(matches!(
-            CorporateNumber::parse("700001205000"),
-            Err(CorporateNumberError::Shape(_))
-        ));
-        assert!(matches!(
-            CorporateNumber::parse("70000120500O2"),
-            Err(CorporateNumberError::Shape(_))
-        ));
-    }
-
-    #[test]
     fn a_companies_csv_is_read_and_bad_rows_are_reported_with_their_line() {
         let csv = "\u{feff}corporate_number,name,prefecture,city,phone\n\
                    7000012050002,国税庁,東京都,千代田区,03-3581-4161\n\
@@ -385,14 +282,5 @@ mod tests {
         let csv = " Corporate_Number ,NAME\n7000012050002,国税庁\n";
         let (companies, rejects) = read_companies(csv.as_bytes()).unwrap();
         assert_eq!((companies.len(), rejects.len()), (1, 0));
-    }
-
-    #[test]
-    fn numbers_with_zero_runs_print_all_thirteen_digits() {
-        // Check digit 8 over the base 000000000001.
-        assert_eq!(
-            CorporateNumber::parse("8000000000001").unwrap().to_string(),
-            "8000000000001"
-        );
     }
 }
