@@ -9,4 +9,3 @@ pub mod idempotency;
 pub mod partners;
 pub mod routes;
 pub mod startup;
-pub mod telemetry;

@@ -2,9 +2,10 @@
 //! commands, configured from the environment.
 
 use clap::Parser;
+use ingest_api::admin;
 use ingest_api::config::{Cli, Command};
 use ingest_api::startup::{AppState, Application};
-use ingest_api::{admin, telemetry};
+use postings::telemetry;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -10,6 +10,5 @@ pub mod engine;
 pub mod eval;
 pub mod normalize;
 pub mod stage;
-pub mod telemetry;
 
 pub use company::{Company, CorporateNumber};

@@ -7,6 +7,7 @@ pub mod layout;
 pub mod posting;
 mod record;
 pub mod store;
+pub mod telemetry;
 
 pub use crate::csv::{Charset, ContractError, PostingReader, Rejection, RowOutcome};
 pub use ids::{PartnerId, RunId, UploadId};

@@ -10,6 +10,11 @@ pub mod load;
 pub mod match_cmd;
 pub mod run;
 
+/// The embedded defaults every subcommand falls back to: a store directory and a SQLite file
+/// under `.data/`, so a first run needs no server.
+pub const DEFAULT_STORE: &str = ".data/store";
+pub const DEFAULT_DATABASE: &str = "sqlite://.data/matcher.db";
+
 /// Links partner job postings to companies in the company master (名寄せ) and loads the
 /// linked postings into the company database.
 #[derive(Debug, Parser)]
@@ -34,7 +39,7 @@ pub enum Command {
 }
 
 pub fn main(cli: Cli) -> ExitCode {
-    crate::telemetry::init();
+    postings::telemetry::init();
     let result = match cli.command {
         Command::Eval(args) => eval::run(args),
         command => tokio::runtime::Builder::new_multi_thread()

@@ -1,4 +1,5 @@
-//! Logging set-up: JSON lines when not on a terminal (Batch, CloudWatch), readable text on one.
+//! Logging set-up shared by both binaries: JSON lines when not on a terminal (Lambda, Batch,
+//! CloudWatch), readable text on one.
 
 use std::io::IsTerminal;
 
