@@ -20,7 +20,7 @@ pub struct ImportArgs {
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://.data/matcher.db",
+        default_value = super::DEFAULT_DATABASE,
         hide_env_values = true
     )]
     pub database_url: String,

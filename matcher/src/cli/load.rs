@@ -14,13 +14,13 @@ pub struct LoadArgs {
     #[arg(long)]
     pub run_id: RunId,
     /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
-    #[arg(long, env = "STORE_URL", default_value = ".data/store")]
+    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
     pub store_url: String,
     /// Company database (postgres://… or sqlite:…).
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://.data/matcher.db",
+        default_value = super::DEFAULT_DATABASE,
         hide_env_values = true
     )]
     pub database_url: String,

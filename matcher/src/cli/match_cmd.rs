@@ -83,13 +83,13 @@ pub struct MatchArgs {
     #[arg(long, value_name = "DIR", requires = "postings")]
     pub out: Option<PathBuf>,
     /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
-    #[arg(long, env = "STORE_URL", default_value = ".data/store")]
+    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
     pub store_url: String,
     /// Company database, when --companies is not given.
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://.data/matcher.db",
+        default_value = super::DEFAULT_DATABASE,
         hide_env_values = true
     )]
     pub database_url: String,

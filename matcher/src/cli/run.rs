@@ -18,14 +18,13 @@ use postings::store::Store;
 use postings::{PartnerId, RunId};
 use serde_json::json;
 
+use super::{DEFAULT_DATABASE, DEFAULT_STORE};
 use crate::db::Db;
 use crate::engine::Thresholds;
 use crate::stage::companies::CompanySource;
 use crate::stage::load::LoadReport;
 use crate::stage::{MatchMode, MatchOptions, MatchOutcome, Resumption, RunSummary, run_match};
 
-const DEFAULT_STORE: &str = ".data/store";
-const DEFAULT_DATABASE: &str = "sqlite://.data/matcher.db";
 /// Sample uploads are small; anything bigger is not the sample.
 const SEED_MAX_BYTES: u64 = 64 << 20;
 
