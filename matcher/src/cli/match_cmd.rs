@@ -72,6 +72,16 @@ OUTPUT
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = AFTER_HELP)]
 pub struct MatchArgs {
+    /// Link a posting on its name and place only when the probability that the link is
+    /// right is at least this (0..1). Lower it to link more with more wrong links; `matcher
+    /// eval` prints how predicted and observed precision compare by band.
+    #[arg(
+        long,
+        env = "MATCH_MIN_PROBABILITY",
+        default_value_t = Thresholds::default().min_probability,
+        value_name = "P"
+    )]
+    pub min_probability: f64,
     /// Company master as CSV (companies.csv columns). Required offline; in scheduled mode it
     /// replaces the database.
     #[arg(long, value_name = "CSV")]
@@ -137,7 +147,16 @@ impl MatchArgs {
     }
 
     async fn options(self) -> anyhow::Result<MatchOptions> {
-        let thresholds = Thresholds::default();
+        if !(0.0..=1.0).contains(&self.min_probability) {
+            bail!(
+                "--min-probability must be between 0 and 1, not {}",
+                self.min_probability
+            );
+        }
+        let thresholds = Thresholds {
+            min_probability: self.min_probability,
+            ..Thresholds::default()
+        };
         if let (Some(postings), Some(companies), Some(out)) =
             (&self.postings, &self.companies, &self.out)
         {

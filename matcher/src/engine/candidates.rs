@@ -80,6 +80,23 @@ pub(crate) fn exact_and_keyed(index: &CompanyIndex, q: &Query, t: &Thresholds) -
             }
         }
     }
+    // The name in the other script reaches registered names and readings alike.
+    for (spelling, rank) in &q.spellings {
+        let h = hash_str(spelling);
+        let exact = index.names.get(h);
+        let alt = index.alt_names.get(h);
+        if exact.len() + alt.len() > t.max_key_companies {
+            continue;
+        }
+        for &id in exact {
+            if *index.entries[id as usize].key == **spelling {
+                g.hit(id, NameHit::Alt(*rank));
+            }
+        }
+        for &id in alt {
+            g.hit(id, NameHit::Alt(*rank));
+        }
+    }
     if let Some(phone) = &q.phone {
         let ids = index.phones.get(hash_str(phone));
         if ids.len() <= t.max_key_companies {

@@ -27,6 +27,8 @@ pub(crate) enum Place {
 pub(crate) struct Choice {
     pub(crate) index: usize,
     pub(crate) method: &'static str,
+    /// Carried by the name alone (with place), so its probability must be weighed.
+    pub(crate) by_name_only: bool,
 }
 
 enum Outcome {
@@ -40,6 +42,7 @@ pub(crate) fn decide(
     place: Place,
     t: &Thresholds,
     number: impl Fn(&Scored) -> CorporateNumber,
+    name_probability: impl Fn(&Scored) -> f64,
 ) -> Decision {
     if cands.is_empty() {
         return Decision::Unmatched(Miss {
@@ -53,6 +56,7 @@ pub(crate) fn decide(
         (Outcome::Link(a), Outcome::Link(b)) if a.index == b.index => Outcome::Link(Choice {
             index: a.index,
             method: combine(a.method, b.method),
+            by_name_only: false,
         }),
         // The phone or domain is another company's: a group company sharing a line, or a
         // branch's number. An exact name in the stated place outweighs it unless the number's
@@ -76,21 +80,48 @@ pub(crate) fn decide(
         (Outcome::Ambiguous, _) | (_, Outcome::Ambiguous) => Outcome::Ambiguous,
         (Outcome::None, Outcome::None) => Outcome::None,
     };
-    let best = best_of(cands);
+    let miss = |reason, best: Option<(usize, f64)>| {
+        Decision::Unmatched(Miss {
+            reason,
+            best: best.map(|(b, p)| (number(&cands[b]), round4(p))),
+        })
+    };
+    let best = best_of(cands).map(|b| (b, cands[b].score()));
     match outcome {
-        Outcome::Link(c) => Decision::Matched(Link {
-            corporate_number: number(&cands[c.index]),
-            score: round4(cands[c.index].score()),
-            method: c.method,
-        }),
-        Outcome::Ambiguous => Decision::Unmatched(Miss {
-            reason: UnmatchedReason::Ambiguous,
-            best: best.map(|b| (number(&cands[b]), round4(cands[b].score()))),
-        }),
-        Outcome::None => Decision::Unmatched(Miss {
-            reason: UnmatchedReason::BelowThreshold,
-            best: best.map(|b| (number(&cands[b]), round4(cands[b].score()))),
-        }),
+        Outcome::Link(c) => {
+            let s = &cands[c.index];
+            // A name link must be likely enough given how common the name is and what
+            // disagrees with it; a phone or domain of the company's own is evidence of
+            // another order.
+            let p = if c.by_name_only {
+                name_probability(s)
+            } else {
+                id_probability(s, t).max(name_probability(s))
+            };
+            if p >= t.min_probability {
+                Decision::Matched(Link {
+                    corporate_number: number(s),
+                    score: round4(p),
+                    method: c.method,
+                })
+            } else {
+                miss(UnmatchedReason::Ambiguous, Some((c.index, p)))
+            }
+        }
+        Outcome::Ambiguous => miss(UnmatchedReason::Ambiguous, best),
+        Outcome::None => miss(UnmatchedReason::BelowThreshold, best),
+    }
+}
+
+/// How sure a phone or domain link is: a number of the company's own is all but proof; one
+/// it shares with a group company or two, with a similar name, nearly so.
+fn id_probability(s: &Scored, t: &Thresholds) -> f64 {
+    if s.phone_share == 1 || s.domain_share == 1 {
+        0.999
+    } else if s.id_evidence(t.max_id_share) {
+        0.99
+    } else {
+        0.0
     }
 }
 
@@ -134,6 +165,7 @@ fn name_path(cands: &[Scored], place: Place, t: &Thresholds) -> Outcome {
                 [only] if t.link_name_without_address => Outcome::Link(Choice {
                     index: *only,
                     method: "name",
+                    by_name_only: true,
                 }),
                 [_] => Outcome::None,
                 _ => Outcome::Ambiguous,
@@ -152,6 +184,7 @@ fn name_path(cands: &[Scored], place: Place, t: &Thresholds) -> Outcome {
                 } else {
                     "name+prefecture"
                 },
+                by_name_only: true,
             }),
             None if located.len() > 1 => Outcome::Ambiguous,
             // The name exists, but elsewhere: another company of the same name.
@@ -194,6 +227,7 @@ fn name_path(cands: &[Scored], place: Place, t: &Thresholds) -> Outcome {
         _ => Outcome::Link(Choice {
             index: first,
             method: "near_name+place",
+            by_name_only: true,
         }),
     }
 }
@@ -255,5 +289,6 @@ fn id_path(cands: &[Scored], t: &Thresholds) -> Outcome {
         } else {
             "domain"
         },
+        by_name_only: false,
     })
 }

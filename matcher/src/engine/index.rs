@@ -5,8 +5,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::keys::{Id, KeyIndex, bigrams, hash_str};
 use crate::company::{Company, CorporateNumber};
-use crate::normalize::address::{PREFECTURES, canonical_prefecture};
-use crate::normalize::kana::{acronym_reading, katakana_to_latin, loosen_latin};
+use crate::normalize::address::{
+    PREFECTURES, canonical_prefecture, postal_digits, registered_street,
+};
+use crate::normalize::kana::{acronym_reading, fold_small_kana, katakana_to_latin, loosen_latin};
 use crate::normalize::name::{fold_text, is_katakana, key_of, normalize_registered_name};
 use crate::normalize::phone::normalize_phone;
 use crate::normalize::url::normalize_domain;
@@ -22,6 +24,52 @@ pub(crate) struct Entry {
     /// 1..=47 in `PREFECTURES` order; 0 when unknown.
     pub(crate) prefecture: u8,
     pub(crate) city: u32,
+    /// Hash of the registered phone number; 0 when none.
+    pub(crate) phone: u64,
+    pub(crate) site: Site,
+}
+
+/// Where exactly a company or a posting says it is, below the city: street and postal code,
+/// kept as hashes (0 = not stated).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Site {
+    pub(crate) town: u32,
+    pub(crate) street: u64,
+    pub(crate) parts: u8,
+    pub(crate) postal: u32,
+}
+
+impl Site {
+    pub(crate) fn new(street: Option<&str>, postal: Option<&str>) -> Self {
+        let mut site = Site {
+            postal: postal.and_then(|p| p.parse().ok()).unwrap_or(0),
+            ..Site::default()
+        };
+        if let Some((town, numbers)) = street.and_then(|s| s.split_once(':')) {
+            site.town = (hash_str(town) >> 32) as u32 | 1;
+            site.street = hash_str(street.unwrap_or_default()) | 1;
+            site.parts = numbers.split('-').count() as u8;
+        }
+        site
+    }
+
+    /// Yes: the same street or postal code; No: the same town with other block numbers, or
+    /// another town, or another postal code; Unknown when either side says too little.
+    pub(crate) fn agreement(&self, other: &Site) -> Option<bool> {
+        if self.street != 0 && self.street == other.street {
+            return Some(true);
+        }
+        if self.postal != 0 && self.postal == other.postal {
+            return Some(true);
+        }
+        if self.town != 0 && other.town != 0 {
+            if self.town != other.town || self.parts == other.parts {
+                return Some(false);
+            }
+            return None;
+        }
+        (self.postal != 0 && other.postal != 0).then_some(false)
+    }
 }
 
 /// The company master, indexed once per run.
@@ -42,6 +90,10 @@ pub struct CompanyIndex {
     pub(crate) cities: FxHashMap<u64, u32>,
     /// City id → bit set of the prefectures that have a city of that name.
     pub(crate) city_prefectures: Vec<u64>,
+    /// City id → companies registered there.
+    pub(crate) city_sizes: Vec<u32>,
+    /// Prefecture number (0 = unknown) → companies registered there.
+    pub(crate) prefecture_sizes: [u32; 48],
     /// Hashes of place names as they are glued before 店 ("那覇店", "大宮店"): municipality
     /// and ward names without their suffix, and prefecture stems.
     pub(crate) place_stems: FxHashSet<u64>,
@@ -53,7 +105,7 @@ struct Prepared {
     entry: Entry,
     city: Option<u64>,
     stems: [Option<u64>; 2],
-    alt: [u64; 5],
+    alt: [u64; 7],
     alt_len: u8,
     phone: Option<u64>,
     domain: Option<u64>,
@@ -80,7 +132,7 @@ pub(crate) fn city_key(raw: &str) -> String {
 fn prepare(c: &Company) -> Prepared {
     let name = normalize_registered_name(&c.name);
     let city = city_key(&c.city);
-    let mut alt = [0u64; 5];
+    let mut alt = [0u64; 7];
     let mut alt_len = 0u8;
     let mut push = |key: &str| {
         alt[usize::from(alt_len)] = hash_str(key);
@@ -95,6 +147,23 @@ fn prepare(c: &Company) -> Prepared {
     };
     if !kana.is_empty() && kana != name.key {
         push(&kana);
+        // Bank-transfer (全銀) kana has no small letters: ヤマダシヨウジ for ヤマダショウジ.
+        let big = fold_small_kana(&kana);
+        if big != kana {
+            push(&big);
+        }
+        // A kanji name written in romaji ("Yamada Shoji") meets its reading romanised.
+        if !name.key.chars().all(|ch| is_katakana(ch) || ch == 'ー')
+            && let Some(latin) = katakana_to_latin(&kana)
+        {
+            push(&format!("r:{latin}"));
+        }
+    }
+    if name.key.chars().all(|ch| is_katakana(ch) || ch == 'ー') {
+        let big = fold_small_kana(&name.key);
+        if big != name.key && big != kana {
+            push(&big);
+        }
     }
     let en = normalize_registered_name(&c.name_en).key;
     if !en.is_empty() && en != name.key {
@@ -114,6 +183,7 @@ fn prepare(c: &Company) -> Prepared {
     if name.key.bytes().all(|b| b.is_ascii_lowercase()) && !name.key.is_empty() {
         push(&format!("r:{}", loosen_latin(&name.key)));
     }
+    let phone = normalize_phone(&c.phone).map(|p| hash_str(&p));
     Prepared {
         entry: Entry {
             corporate_number: c.corporate_number,
@@ -121,12 +191,17 @@ fn prepare(c: &Company) -> Prepared {
             legal_form: name.legal_form,
             prefecture: canonical_prefecture(&c.prefecture).map_or(0, prefecture_number),
             city: NO_CITY,
+            phone: phone.unwrap_or(0),
+            site: Site::new(
+                registered_street(&c.street).as_deref(),
+                postal_digits(&c.postal_code).as_deref(),
+            ),
         },
         city: Some(city.as_str()).filter(|k| !k.is_empty()).map(hash_str),
         stems: place_stems(&city),
         alt,
         alt_len,
-        phone: normalize_phone(&c.phone).map(|p| hash_str(&p)),
+        phone,
         domain: normalize_domain(&c.website).map(|d| hash_str(&d)),
     }
 }
@@ -181,9 +256,15 @@ impl CompanyIndex {
             })
             .collect();
         let mut city_prefectures: Vec<u64> = vec![0; cities.len()];
+        let mut city_sizes: Vec<u32> = vec![0; cities.len()];
+        let mut prefecture_sizes = [0u32; 48];
         for (p, &id) in prepared.iter().zip(&city_ids) {
-            if id != NO_CITY && p.entry.prefecture > 0 {
-                city_prefectures[id as usize] |= 1 << (p.entry.prefecture - 1);
+            prefecture_sizes[usize::from(p.entry.prefecture)] += 1;
+            if id != NO_CITY {
+                city_sizes[id as usize] += 1;
+                if p.entry.prefecture > 0 {
+                    city_prefectures[id as usize] |= 1 << (p.entry.prefecture - 1);
+                }
             }
         }
         let pairs = |f: &(dyn Fn(&Prepared) -> Vec<u64> + Sync)| -> KeyIndex {
@@ -225,6 +306,8 @@ impl CompanyIndex {
             domains,
             cities,
             city_prefectures,
+            city_sizes,
+            prefecture_sizes,
             place_stems,
         }
     }

@@ -9,6 +9,9 @@ mod query;
 mod score;
 #[cfg(test)]
 mod tests;
+mod weigh;
+#[cfg(test)]
+mod weigh_tests;
 
 pub use index::CompanyIndex;
 
@@ -48,6 +51,30 @@ pub struct Thresholds {
     pub max_gram_companies: usize,
     /// At most this many near-name candidates are scored per posting.
     pub max_fuzzy_candidates: usize,
+    /// A link on name and place is made only when the probability that it is right (see
+    /// `weigh`) is at least this.
+    pub min_probability: f64,
+    /// Share of postings for a registered company that state its registered place (city or
+    /// prefecture) rather than a branch's or a work site's.
+    pub registered_place: f64,
+    /// Odds that a posting's employer is not in the master at all.
+    pub unregistered_odds: f64,
+    /// Chance that a posting writes another legal form than its company's registered one.
+    pub legal_form_differs: f64,
+    /// Chance that a posting states another phone than its company's registered one, when
+    /// both are known (a branch's or a recruiter's line).
+    pub phone_differs: f64,
+    /// Bayes factor of a posting that writes the company's registered street or postal code:
+    /// namesakes and unregistered companies of the name are almost never at that address.
+    pub street_agrees: f64,
+    /// Bayes factor of a street in the same city that is not the registered one (the office
+    /// the job is at, or another company).
+    pub street_differs: f64,
+    /// Bayes factor of a near name (one edit) against the exact one.
+    pub near_name_factor: f64,
+    /// Place and name shares are taken against at least this many companies: a smaller
+    /// master is a sample, and its shares say little about the country's.
+    pub population_floor: usize,
 }
 
 impl Default for Thresholds {
@@ -65,6 +92,15 @@ impl Default for Thresholds {
             max_key_companies: 200,
             max_gram_companies: 20_000,
             max_fuzzy_candidates: 64,
+            min_probability: 0.99,
+            registered_place: 0.78,
+            unregistered_odds: 0.1,
+            legal_form_differs: 0.01,
+            phone_differs: 0.25,
+            street_agrees: 1000.0,
+            street_differs: 0.3,
+            near_name_factor: 0.5,
+            population_floor: 100_000,
         }
     }
 }
@@ -91,7 +127,7 @@ impl UnmatchedReason {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Link {
     pub corporate_number: CorporateNumber,
-    /// In [0, 1].
+    /// The probability that the link is right, in [0, 1].
     pub score: f64,
     /// What carried the link, e.g. "name+city", "phone", "domain".
     pub method: &'static str,
@@ -140,9 +176,13 @@ impl CompanyIndex {
         } else {
             Place::None
         };
-        decide::decide(&scored, place, t, |s| {
-            self.entries[s.id as usize].corporate_number
-        })
+        decide::decide(
+            &scored,
+            place,
+            t,
+            |s| self.entries[s.id as usize].corporate_number,
+            |s| weigh::name_link_probability(self, &q, s, place, t),
+        )
     }
 }
 

@@ -3,9 +3,10 @@
 
 use postings::Posting;
 
-use super::index::{CompanyIndex, NO_CITY, city_key, prefecture_number};
+use super::index::{CompanyIndex, NO_CITY, Site, city_key, prefecture_number};
 use super::keys::hash_str;
 use crate::normalize::address::{Address, parse_address};
+use crate::normalize::loanword::{katakana_to_english, latin_to_katakana};
 use crate::normalize::name::{GLUED_SITE_WORDS, NormalizedName, normalize_name};
 use crate::normalize::phone::normalize_phone;
 use crate::normalize::url::normalize_domain;
@@ -17,11 +18,16 @@ pub(crate) type Rank = u8;
 pub(crate) struct Query {
     pub(crate) name: NormalizedName,
     pub(crate) variants: Vec<(String, Rank)>,
+    /// The variants in the other script: English loanwords in katakana and back.
+    pub(crate) spellings: Vec<(String, Rank)>,
     /// 1..=47, 0 when not stated.
     pub(crate) prefecture: u8,
     /// None: no city stated; Some(NO_CITY): a city the master does not know.
     pub(crate) city: Option<u32>,
     pub(crate) phone: Option<String>,
+    pub(crate) phone_hash: Option<u64>,
+    /// Street and postal code of the company address (never of the work location).
+    pub(crate) site: Site,
     pub(crate) domain: Option<String>,
 }
 
@@ -29,7 +35,18 @@ impl Query {
     pub(crate) fn new(index: &CompanyIndex, posting: &Posting) -> Self {
         let name = normalize_name(&posting.company_name);
         let variants = key_variants(index, &name);
+        let spellings = variants
+            .iter()
+            .filter(|(_, rank)| *rank <= 1)
+            .filter_map(|(v, rank)| {
+                latin_to_katakana(v)
+                    .or_else(|| katakana_to_english(v))
+                    .map(|s| (s, *rank))
+            })
+            .collect();
         let address = place_of(posting);
+        let stated = parse_address(&posting.company_address);
+        let site = Site::new(stated.street.as_deref(), stated.postal.as_deref());
         let mut prefecture = address.prefecture.map_or(0, prefecture_number);
         let city = address.city.map(|c| {
             index
@@ -47,12 +64,16 @@ impl Query {
                 }
             }
         }
+        let phone = normalize_phone(&posting.company_phone);
         Self {
             name,
             variants,
+            spellings,
             prefecture,
             city,
-            phone: normalize_phone(&posting.company_phone),
+            phone_hash: phone.as_deref().map(hash_str),
+            site,
+            phone,
             domain: normalize_domain(&posting.company_url),
         }
     }

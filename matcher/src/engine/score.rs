@@ -20,7 +20,7 @@ pub(crate) struct Scored {
     pub(crate) hit: NameHit,
     pub(crate) name: f64,
     /// Character edits (insert, delete, substitute, swap) between the posting's key and the
-    /// registered one: 0 for name hits, `NOT_NEAR` when the legal form says another company.
+    /// registered one: 0 for name hits, `NOT_NEAR` when a changed kanji makes another word.
     pub(crate) edits: usize,
     /// Characters in the posting's name key.
     pub(crate) key_chars: usize,
@@ -30,6 +30,10 @@ pub(crate) struct Scored {
     pub(crate) legal_form: Agree,
     pub(crate) phone_share: usize,
     pub(crate) domain_share: usize,
+    /// The posting and the company both state a phone, and they differ.
+    pub(crate) phone_differs: bool,
+    /// Street or postal code of the posting's company address against the registered one.
+    pub(crate) site: Option<bool>,
 }
 
 impl Scored {
@@ -97,11 +101,14 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
             .min()
             .unwrap_or(NOT_NEAR),
     };
-    let (hit, name, edits) = if legal_form == Agree::No {
-        (NameHit::Other, name.min(LEGAL_FORM_MISMATCH), NOT_NEAR)
+    // The same words under another legal form may be another registration, or a partner's
+    // slip: the name still counts as a name hit, and `weigh` discounts it.
+    let (name, edits) = if legal_form == Agree::No {
+        (name.min(LEGAL_FORM_MISMATCH), edits)
     } else {
-        (f.hit, name, edits)
+        (name, edits)
     };
+    let hit = f.hit;
     Scored {
         id: f.id,
         hit,
@@ -113,6 +120,12 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
         legal_form,
         phone_share: f.phone_share,
         domain_share: f.domain_share,
+        phone_differs: q.phone_hash.is_some_and(|h| e.phone != 0 && e.phone != h),
+        site: if located == Agree::Yes {
+            q.site.agreement(&e.site)
+        } else {
+            None
+        },
     }
 }
 

@@ -7,12 +7,18 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::street::street_key;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Address {
     /// Canonical prefecture name, e.g. "東京都".
     pub prefecture: Option<&'static str>,
     /// City / ward as written in the master, e.g. "横浜市中区" or "千代田区".
     pub city: Option<String>,
+    /// Town and block numbers after the city (see `street::street_key`).
+    pub street: Option<String>,
+    /// The 7-digit postal code, when one is written.
+    pub postal: Option<String>,
 }
 
 /// The 47 prefectures, canonical name and the stem partners write without the suffix.
@@ -104,7 +110,7 @@ pub fn canonical_prefecture(raw: &str) -> Option<&'static str> {
 }
 
 pub fn parse_address(raw: &str) -> Address {
-    let s = clean(raw);
+    let (s, postal) = clean(raw);
     let mut rest = s.as_str();
     let mut prefecture = None;
     for (full, stem) in PREFECTURES {
@@ -122,14 +128,34 @@ pub fn parse_address(raw: &str) -> Address {
             break;
         }
     }
+    let city = parse_city(rest);
+    let street = city
+        .as_deref()
+        .and_then(|c| rest.strip_prefix(c))
+        .and_then(street_key);
     Address {
         prefecture,
-        city: parse_city(rest),
+        city,
+        street,
+        postal,
     }
 }
 
-/// Removes spaces, the postal mark and a leading postal code ("〒100-0001").
-fn clean(raw: &str) -> String {
+/// A registered street ("北野７丁目２９番６号") as the posting side keys it.
+pub fn registered_street(street: &str) -> Option<String> {
+    let (s, _) = clean(street);
+    street_key(&s)
+}
+
+/// A registered postal code ("630-6504") as 7 digits.
+pub fn postal_digits(raw: &str) -> Option<String> {
+    let d: String = raw.nfkc().filter(char::is_ascii_digit).collect();
+    (d.len() == 7).then_some(d)
+}
+
+/// Removes spaces, the postal mark and a leading postal code ("〒100-0001"), which it
+/// returns apart.
+fn clean(raw: &str) -> (String, Option<String>) {
     let s: String = raw
         .nfkc()
         .filter(|c| !c.is_whitespace())
@@ -141,8 +167,9 @@ fn clean(raw: &str) -> String {
         && b[..3].iter().all(u8::is_ascii_digit)
         && matches!(b[3], b'-')
         && b[4..8].iter().all(u8::is_ascii_digit);
+    let code = postal.then(|| format!("{}{}", &s[..3], &s[4..8]));
     let s = if postal { &s[8..] } else { s };
-    s.trim_start_matches(['〒', ' ']).to_string()
+    (s.trim_start_matches(['〒', ' ']).to_string(), code)
 }
 
 fn parse_city(rest: &str) -> Option<String> {

@@ -62,6 +62,26 @@ pub fn loosen_latin(latin: &str) -> String {
         .replace("mm", "nm")
 }
 
+/// Small kana written full size, as bank-transfer (全銀) kana and old registrations write them:
+/// キヤノン for キャノン, シヨウジ for ショウジ.
+pub fn fold_small_kana(kana: &str) -> String {
+    kana.chars()
+        .map(|c| match c {
+            'ァ' => 'ア',
+            'ィ' => 'イ',
+            'ゥ' => 'ウ',
+            'ェ' => 'エ',
+            'ォ' => 'オ',
+            'ッ' => 'ツ',
+            'ャ' => 'ヤ',
+            'ュ' => 'ユ',
+            'ョ' => 'ヨ',
+            'ヮ' => 'ワ',
+            c => c,
+        })
+        .collect()
+}
+
 /// Katakana reading of a short latin acronym, letter by letter; None for anything else.
 pub fn acronym_reading(latin: &str) -> Option<String> {
     if latin.is_empty() || latin.len() > 6 || !latin.bytes().all(|b| b.is_ascii_lowercase()) {

@@ -3,8 +3,10 @@
 
 pub mod address;
 pub mod kana;
+pub mod loanword;
 pub mod name;
 pub mod phone;
 #[cfg(test)]
 mod realworld_tests;
+pub mod street;
 pub mod url;
