@@ -91,6 +91,7 @@ fn main() -> Result<()> {
             Decision::Matched(l) => Some(Prediction {
                 posting_id: p.posting_id.clone(),
                 corporate_number: l.corporate_number,
+                score: Some(l.score),
             }),
             Decision::Unmatched(_) => None,
         })

@@ -276,3 +276,52 @@ fn the_committed_sample_uploads_are_matched_with_every_row_accounted_for_and_lin
         }
     }
 }
+
+/// The quality gate: the committed sample (2,000 companies, 300 postings, `fixtures/truth.csv`)
+/// matched with the default thresholds. A change that makes wrong links or loses links fails
+/// here, before anyone runs the large benchmarks.
+#[test]
+fn the_committed_sample_links_precisely_and_finds_most_companies() {
+    use matcher::company::read_companies_csv;
+    use matcher::engine::{CompanyIndex, Decision, Thresholds, link_all};
+    use matcher::eval::{Prediction, evaluate, read_postings, read_truth};
+
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let (companies, rejected) = read_companies_csv(&fixtures.join("companies.csv")).unwrap();
+    assert!(rejected.is_empty(), "the sample master is clean");
+    let truth = read_truth(&fixtures.join("truth.csv")).unwrap();
+    let mut postings = Vec::new();
+    for partner in ["acme-jobs", "sakura-career"] {
+        let (rows, rejected) =
+            read_postings(&fixtures.join("uploads").join(partner).join("postings.csv")).unwrap();
+        assert_eq!(rejected, 0, "{partner}'s sample file is valid");
+        postings.extend(rows);
+    }
+    assert_eq!(postings.len(), truth.len());
+    let index = CompanyIndex::build(companies);
+    let predictions: Vec<Prediction> = link_all(&index, &postings, &Thresholds::default())
+        .into_iter()
+        .zip(&postings)
+        .filter_map(|(d, p)| match d {
+            Decision::Matched(l) => Some(Prediction {
+                posting_id: p.posting_id.clone(),
+                corporate_number: l.corporate_number,
+                score: Some(l.score),
+            }),
+            Decision::Unmatched(_) => None,
+        })
+        .collect();
+    let report = evaluate(&predictions, &truth);
+    eprintln!("{report}");
+    assert!(
+        report.precision() >= 0.99,
+        "precision {:.4}",
+        report.precision()
+    );
+    assert!(
+        report.false_links <= 2,
+        "{} wrong links",
+        report.false_links
+    );
+    assert!(report.recall() >= 0.80, "recall {:.4}", report.recall());
+}

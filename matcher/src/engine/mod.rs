@@ -95,12 +95,12 @@ impl Default for Thresholds {
             min_probability: 0.99,
             registered_place: 0.78,
             unregistered_odds: 0.1,
-            legal_form_differs: 0.01,
+            legal_form_differs: 0.005,
             phone_differs: 0.25,
             street_agrees: 1000.0,
             street_differs: 0.3,
             near_name_factor: 0.5,
-            population_floor: 100_000,
+            population_floor: 1_000,
         }
     }
 }

@@ -37,14 +37,38 @@ const WARDS: [&str; 6] = ["港区", "新宿区", "渋谷区", "品川区", "目�
 /// companies so that 千代田区 holds one company in forty.
 fn master() -> CompanyIndex {
     let mut companies = vec![
-        company(1, "株式会社山田工業", "千代田区", "丸の内1丁目2番3号", "03-1111-0001"),
-        company(2, "株式会社希少精機", "千代田区", "大手町2-3-4", "03-1111-0002"),
+        company(
+            1,
+            "株式会社山田工業",
+            "千代田区",
+            "丸の内1丁目2番3号",
+            "03-1111-0001",
+        ),
+        company(
+            2,
+            "株式会社希少精機",
+            "千代田区",
+            "大手町2-3-4",
+            "03-1111-0002",
+        ),
     ];
     for i in 0..60 {
-        companies.push(company(100 + i, "株式会社山田工業", WARDS[i as usize % 6], "", ""));
+        companies.push(company(
+            100 + i,
+            "株式会社山田工業",
+            WARDS[i as usize % 6],
+            "",
+            "",
+        ));
     }
     for i in 0..18 {
-        companies.push(company(300 + i, &format!("株式会社別名{i}号"), WARDS[i as usize % 6], "", ""));
+        companies.push(company(
+            300 + i,
+            &format!("株式会社別名{i}号"),
+            WARDS[i as usize % 6],
+            "",
+            "",
+        ));
     }
     CompanyIndex::build(companies)
 }
@@ -76,13 +100,19 @@ fn linked(d: &Decision) -> Option<CorporateNumber> {
 
 #[test]
 fn a_rare_name_unique_in_the_stated_city_links() {
-    let d = master().link(&posting("株式会社希少精機", "東京都千代田区", ""), &thresholds());
+    let d = master().link(
+        &posting("株式会社希少精機", "東京都千代田区", ""),
+        &thresholds(),
+    );
     assert_eq!(linked(&d), Some(number(2)));
 }
 
 #[test]
 fn a_common_name_unique_in_the_stated_city_is_ambiguous_without_more_evidence() {
-    let d = master().link(&posting("株式会社山田工業", "東京都千代田区", ""), &thresholds());
+    let d = master().link(
+        &posting("株式会社山田工業", "東京都千代田区", ""),
+        &thresholds(),
+    );
     match d {
         Decision::Unmatched(m) => {
             assert_eq!(m.reason, UnmatchedReason::Ambiguous);
@@ -108,7 +138,10 @@ fn the_registered_street_carries_a_common_name() {
 #[test]
 fn another_street_or_another_phone_weighs_against_a_rare_name() {
     let t = thresholds();
-    let d = master().link(&posting("株式会社希少精機", "東京都千代田区大手町9-9-9", ""), &t);
+    let d = master().link(
+        &posting("株式会社希少精機", "東京都千代田区大手町9-9-9", ""),
+        &t,
+    );
     assert_eq!(linked(&d), None);
     let d = master().link(
         &posting("株式会社希少精機", "東京都千代田区", "03-9999-9999"),
@@ -122,7 +155,10 @@ fn a_wrong_legal_form_alone_does_not_link_but_does_not_veto_a_registered_street(
     let t = thresholds();
     let d = master().link(&posting("有限会社希少精機", "東京都千代田区", ""), &t);
     assert_eq!(linked(&d), None);
-    let d = master().link(&posting("有限会社希少精機", "東京都千代田区大手町2-3-4", ""), &t);
+    let d = master().link(
+        &posting("有限会社希少精機", "東京都千代田区大手町2-3-4", ""),
+        &t,
+    );
     assert_eq!(linked(&d), Some(number(2)));
 }
 

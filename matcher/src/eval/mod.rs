@@ -2,6 +2,12 @@
 //! per variation kind, and the recall ceiling (how many postings the posting's own
 //! information can single out at all).
 
+mod by_size;
+mod calibration;
+
+pub use by_size::{SizeRow, by_master_size};
+pub use calibration::{Band, calibration};
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
@@ -41,10 +47,12 @@ pub struct Truth {
 }
 
 /// A predicted link: posting → company.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
     pub posting_id: String,
     pub corporate_number: CorporateNumber,
+    /// The link's probability (`match_score`), when the file carries one.
+    pub score: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -257,17 +265,31 @@ pub fn read_truth(path: &Path) -> Result<Vec<Truth>, EvalError> {
     Ok(rows)
 }
 
-/// Reads the links of a matched.csv (columns `posting_id`, `corporate_number`).
+/// Reads the links of a matched.csv (columns `posting_id`, `corporate_number`, and
+/// `match_score` when present).
 pub fn read_predictions(path: &Path) -> Result<Vec<Prediction>, EvalError> {
     let mut rows = Vec::new();
-    read_columns(path, &["posting_id", "corporate_number"], |line, f| {
-        let corporate_number = CorporateNumber::parse(f[1]).map_err(|e| (line, e.to_string()))?;
-        rows.push(Prediction {
-            posting_id: f[0].to_string(),
-            corporate_number,
-        });
-        Ok(())
-    })?;
+    read_columns(
+        path,
+        &["posting_id", "corporate_number", "?match_score"],
+        |line, f| {
+            let corporate_number =
+                CorporateNumber::parse(f[1]).map_err(|e| (line, e.to_string()))?;
+            let score = match f[2] {
+                "" => None,
+                s => Some(
+                    s.parse::<f64>()
+                        .map_err(|_| (line, format!("match_score is not a number: {s}")))?,
+                ),
+            };
+            rows.push(Prediction {
+                posting_id: f[0].to_string(),
+                corporate_number,
+                score,
+            });
+            Ok(())
+        },
+    )?;
     Ok(rows)
 }
 
@@ -314,15 +336,22 @@ fn read_columns(
             source,
         })?
         .clone();
+    // A name starting with '?' is an optional column: blank when the file lacks it.
     let mut at = Vec::with_capacity(columns.len());
     for &column in columns {
+        let (name, optional) = match column.strip_prefix('?') {
+            Some(name) => (name, true),
+            None => (column, false),
+        };
         let i = headers
             .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').trim() == column)
-            .ok_or_else(|| EvalError::MissingColumn {
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == name);
+        if i.is_none() && !optional {
+            return Err(EvalError::MissingColumn {
                 path: p.clone(),
                 column,
-            })?;
+            });
+        }
         at.push(i);
     }
     let mut record = csv::StringRecord::new();
@@ -338,7 +367,10 @@ fn read_columns(
             }
         }
         let line = record.position().map_or(0, |pos| pos.line());
-        let fields: Vec<&str> = at.iter().map(|&i| record.get(i).unwrap_or("")).collect();
+        let fields: Vec<&str> = at
+            .iter()
+            .map(|i| i.and_then(|i| record.get(i)).unwrap_or(""))
+            .collect();
         row(line, &fields).map_err(|(line, reason)| EvalError::Row {
             path: p.clone(),
             line,

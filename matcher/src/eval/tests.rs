@@ -18,6 +18,7 @@ fn truth(id: &str, number: Option<&str>, variations: &[&str]) -> Truth {
 
 fn pred(id: &str, number: &str) -> Prediction {
     Prediction {
+        score: None,
         posting_id: id.to_string(),
         corporate_number: n(number),
     }
