@@ -6,10 +6,13 @@
 #
 # Stages: chef (cargo-chef installed once) -> planner (dependency recipe from the manifests only)
 # -> builder (dependencies compiled in their own layer, then our sources) -> runtime (slim).
-# Base images are pinned by tag; bump them together with rust-version in Cargo.toml.
+# Base images are pinned by tag; bump them together with rust-version in Cargo.toml. They come
+# from ECR Public's mirror of the Docker official images (the same images): CodeBuild pulls
+# anonymously, and Docker Hub's anonymous pull limit is shared by every build host behind
+# the same address.
 
-ARG RUST_IMAGE=rust:1.95-slim-trixie
-ARG RUNTIME_IMAGE=debian:trixie-slim
+ARG RUST_IMAGE=public.ecr.aws/docker/library/rust:1.95-slim-trixie
+ARG RUNTIME_IMAGE=public.ecr.aws/docker/library/debian:trixie-slim
 ARG LAMBDA_ADAPTER_IMAGE=public.ecr.aws/awsguru/aws-lambda-adapter:0.9.1
 
 # The adapter is a static binary; taking it from its public image pins it by the image's tag.
@@ -44,11 +47,17 @@ RUN apt-get update \
     && groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --create-home --shell /usr/sbin/nologin app
 COPY --from=builder /out/matcher /out/ingest-api /usr/local/bin/
+# The CA bundle of Amazon RDS / Aurora (every region, published by AWS), so that the matcher
+# verifies the database server (sslmode=verify-full) instead of only encrypting.
+ADD --chmod=0644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 # Lambda starts every file in /opt/extensions as an extension; outside Lambda the adapter is inert.
 COPY --from=lambda-adapter /lambda-adapter /opt/extensions/lambda-adapter
 WORKDIR /app
 # The adapter forwards Lambda events to http://127.0.0.1:$PORT once GET /healthz answers.
+# PGSSLROOTCERT: the roots sqlx verifies the database against when the URL does not name any
+# (DATABASE_URL=postgres://...?sslmode=verify-full).
 ENV PORT=8080 \
+    PGSSLROOTCERT=/etc/ssl/certs/rds-global-bundle.pem \
     AWS_LWA_PORT=8080 \
     AWS_LWA_READINESS_CHECK_PATH=/healthz \
     LOG_FORMAT=json \

@@ -43,6 +43,12 @@ def main() -> int:
         resolved = re.sub(r"\$\{?([A-Z_]+)\}?", lambda m: args.get(m.group(1), m.group(0)), image)
         if resolved in stages:
             continue
+        # A name without a registry host ("rust:1.95", "library/debian") is pulled from Docker
+        # Hub, anonymously on CodeBuild, where a shared pull limit makes builds fail at random.
+        first = resolved.split("/", 1)[0]
+        if "/" not in resolved or not ("." in first or ":" in first):
+            fail(f"stage {alias or '(unnamed)'}: base image {resolved} comes from Docker Hub; "
+                 "use its ECR Public mirror (public.ecr.aws/docker/library/...)")
         tag = resolved.rsplit("/", 1)[-1].partition(":")[2]
         if "@sha256:" in resolved or (tag and tag != "latest" and "$" not in resolved):
             ok(f"stage {alias or '(unnamed)'}: base image {resolved} is pinned")
@@ -98,6 +104,9 @@ def main() -> int:
          "adapter readiness check on /healthz"),
         (re.search(r"aws-lambda-adapter:\d+\.\d+\.\d+", text) is not None,
          "adapter image pinned to a release"),
+        (re.search(r"^ADD .*rds-global-bundle\.pem", runtime, re.M) is not None
+         and re.search(r"PGSSLROOTCERT=/etc/ssl/certs/rds-global-bundle\.pem", runtime) is not None,
+         "RDS CA bundle in the runtime image and PGSSLROOTCERT pointing at it (sslmode=verify-full)"),
     ]
     for good, what in checks:
         (ok if good else fail)(what)

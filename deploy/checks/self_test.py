@@ -40,7 +40,7 @@ CASES = [
      'Default: "2"\n', 'Default: "4"\n',
      job_definitions, "4 vCPU / 4096 MiB"),
     ("a retry keyed on the exit code (bad input retried)", "deploy/batch.yaml",
-     '          - OnReason: "CannotPullContainerError*"\n            Action: RETRY',
+     '          - OnStatusReason: "CannotPullContainerError*"\n            Action: RETRY',
      '          - OnExitCode: "1"\n            Action: RETRY',
      job_definitions, "would repeat bad input"),
     ("an array job without the shared run id", "deploy/schedule.yaml",

@@ -13,9 +13,11 @@ pub async fn healthz() -> Json<Value> {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    // Listing incoming/ is something the API's role may do (it writes there); a key at the
+    // bucket root is outside its grant and would read as 403 in AWS.
     state
         .store
-        .head("readyz-probe")
+        .list(postings::layout::INCOMING_PREFIX)
         .await
         .map_err(|e| ApiError::Unavailable(format!("the object store is not reachable: {e}")))?;
     let doc = state.registry.reload().await.map_err(|e| {
