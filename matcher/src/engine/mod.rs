@@ -3,6 +3,8 @@
 
 mod candidates;
 mod decide;
+#[cfg(test)]
+mod forms_tests;
 mod index;
 mod keys;
 mod query;
