@@ -287,7 +287,7 @@ fn the_committed_sample_links_precisely_and_finds_most_companies() {
     use matcher::eval::{Prediction, evaluate, read_postings, read_truth};
 
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let (companies, rejected) = read_companies_csv(&fixtures.join("companies.csv")).unwrap();
+    let (companies, rejected) = read_companies_csv(fixtures.join("companies.csv")).unwrap();
     assert!(rejected.is_empty(), "the sample master is clean");
     let truth = read_truth(&fixtures.join("truth.csv")).unwrap();
     let mut postings = Vec::new();
