@@ -41,25 +41,36 @@ pub fn katakana_to_latin(kana: &str) -> Option<String> {
 /// Folds romanisation differences that carry no meaning: long vowels written or not, "n"
 /// before a labial written "m", "shi"/"si" style pairs.
 pub fn loosen_latin(latin: &str) -> String {
-    let s = latin
-        .replace("ou", "o")
-        .replace("oo", "o")
-        .replace("uu", "u")
-        .replace("aa", "a")
-        .replace("ii", "i")
-        .replace("ee", "e")
-        .replace("oh", "o")
-        .replace("shi", "si")
-        .replace("chi", "ti")
-        .replace("tsu", "tu")
-        .replace("sh", "sy")
-        .replace("ch", "ty")
-        .replace("fu", "hu")
-        .replace("ji", "zi")
-        .replace('j', "zy");
-    s.replace("mb", "nb")
-        .replace("mp", "np")
-        .replace("mm", "nm")
+    const PAIRS: [(&str, &str); 18] = [
+        ("ou", "o"),
+        ("oo", "o"),
+        ("uu", "u"),
+        ("aa", "a"),
+        ("ii", "i"),
+        ("ee", "e"),
+        ("oh", "o"),
+        ("shi", "si"),
+        ("chi", "ti"),
+        ("tsu", "tu"),
+        ("sh", "sy"),
+        ("ch", "ty"),
+        ("fu", "hu"),
+        ("ji", "zi"),
+        ("j", "zy"),
+        ("mb", "nb"),
+        ("mp", "np"),
+        ("mm", "nm"),
+    ];
+    // In this order, each rewrite seeing the previous ones' output; most keys need few of
+    // them, and a pattern that is absent costs no allocation (1.4 M readings are loosened
+    // when the index is built).
+    let mut s = latin.to_string();
+    for (from, to) in PAIRS {
+        if s.as_bytes().windows(from.len()).any(|w| w == from.as_bytes()) {
+            s = s.replace(from, to);
+        }
+    }
+    s
 }
 
 /// Small kana written full size, as bank-transfer (全銀) kana and old registrations write them:
