@@ -113,13 +113,24 @@ pub async fn collect(store: &Store, db: &Db) -> anyhow::Result<Status> {
             });
         }
     }
+    let loaded = db.loaded_pairs().await?;
     let mut pending = Vec::new();
     let mut partners: BTreeMap<String, Option<LoadedSnapshot>> = BTreeMap::new();
     for record in records(store).await? {
         partners.entry(record.partner.to_string()).or_default();
+        let legacy;
         let state = match known.get(&record.upload_id) {
             Some(s) if s.state.is_final() => continue,
             Some(s) => Some(&s.state),
+            None if consumed.contains(&record.upload_id) => {
+                match legacy_state(store, &record, &loaded).await? {
+                    Some(s) if s.is_final() => continue,
+                    other => {
+                        legacy = other;
+                        legacy.as_ref()
+                    }
+                }
+            }
             None => None,
         };
         let stale = stale_claims
@@ -167,6 +178,33 @@ pub async fn collect(store: &Store, db: &Db) -> anyhow::Result<Status> {
             .await?
             .filter(|l| l.expires_at > chrono::Utc::now()),
     })
+}
+
+/// An upload claimed before upload states were recorded: loaded if its run is loaded for its
+/// partner, matched if its run is complete, else as its claim says.
+async fn legacy_state(
+    store: &Store,
+    record: &UploadRecord,
+    loaded: &std::collections::HashSet<(String, String)>,
+) -> anyhow::Result<Option<UploadState>> {
+    let key = layout::consumed_key(&record.upload_id);
+    let Ok(body) = store.get(&key).await else {
+        return Ok(None);
+    };
+    let Ok(marker) = serde_json::from_slice::<plan::ConsumedMarker>(&body) else {
+        return Ok(None);
+    };
+    let Ok(run_id) = postings::RunId::parse(&marker.run_id) else {
+        return Ok(None);
+    };
+    if loaded.contains(&(marker.run_id.clone(), record.partner.to_string())) {
+        return Ok(Some(UploadState::Loaded { run_id }));
+    }
+    let manifest = layout::run_file_key(&run_id, layout::RunFile::Manifest);
+    if store.head(&manifest).await?.is_some() {
+        return Ok(Some(UploadState::Matched { run_id }));
+    }
+    Ok(Some(UploadState::Claimed { run_id }))
 }
 
 fn next_step(

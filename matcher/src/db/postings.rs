@@ -190,6 +190,20 @@ impl Db {
         })
     }
 
+    /// Every `(run_id, partner)` loaded: which uploads from before upload states existed
+    /// are in the database already.
+    pub async fn loaded_pairs(
+        &self,
+    ) -> Result<std::collections::HashSet<(String, String)>, DbError> {
+        const SQL: &str = "SELECT run_id, partner FROM loads WHERE status = 'loaded'";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        }
+        .into_iter()
+        .collect())
+    }
+
     /// Per partner, its newest loaded snapshot: `(partner, run_id, upload_id, rows, finished_at)`.
     pub async fn loaded_snapshots(&self) -> Result<Vec<LoadedSnapshot>, DbError> {
         const SQL: &str = "SELECT partner, run_id, upload_id, \"rows\", closed, finished_at FROM ( \
