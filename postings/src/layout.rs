@@ -73,11 +73,6 @@ pub fn upload_state_key(upload_id: &UploadId) -> String {
     format!("{STATES_PREFIX}{upload_id}.json")
 }
 
-/// A run's recorded inputs (its plan), written before any matching.
-pub fn plan_key(run_id: &RunId) -> String {
-    format!("{}inputs.json", run_prefix(run_id))
-}
-
 /// The upload id a `consumed/` or `states/` key names (`<prefix><upload_id>.json`).
 pub fn upload_id_of(key: &str) -> Option<UploadId> {
     let stem = key.rsplit('/').next()?.strip_suffix(".json")?;
@@ -122,7 +117,6 @@ mod tests {
         assert_eq!(upload_id_of(&upload_state_key(&u)), Some(u));
         assert_eq!(upload_id_of("states/not-an-id.json"), None);
         let r = RunId::parse("20260304T050607Z-0a1b2c3d").unwrap();
-        assert_eq!(plan_key(&r), "runs/20260304T050607Z-0a1b2c3d/inputs.json");
         assert_eq!(
             run_file_key(&r, RunFile::Unmatched),
             "runs/20260304T050607Z-0a1b2c3d/unmatched.csv"

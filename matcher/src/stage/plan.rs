@@ -50,7 +50,7 @@ pub struct Plan {
 }
 
 pub fn plan_key(run_id: &RunId) -> String {
-    layout::plan_key(run_id)
+    format!("runs/{run_id}/inputs.json")
 }
 
 pub async fn read_plan(store: &Store, run_id: &RunId) -> anyhow::Result<Option<Plan>> {
