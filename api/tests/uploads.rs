@@ -124,6 +124,38 @@ async fn a_missing_required_column_is_422_naming_it_and_nothing_is_stored() {
     assert_eq!(app.unfinished_multipart_uploads().await, 0);
 }
 
+/// A header-only file would close every posting of the partner: it is refused unless the
+/// partner says it has no postings (`?empty=true`), and then recorded as declared empty.
+#[tokio::test]
+async fn a_header_only_file_is_422_no_data_rows_unless_declared_empty() {
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let header_only = "posting_id,company_name,job_title\n";
+
+    let body = problem(app.upload(&token, "text/csv", header_only, None).await, 422).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("no data rows"),
+        "{body}"
+    );
+    assert!(app.incoming().await.is_empty());
+
+    let response = app
+        .http
+        .post(app.url("/v1/postings?empty=true"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(header_only)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["rows"], 0);
+    let record_key = body["key"].as_str().unwrap().replace(".csv", ".json");
+    let record: Value = serde_json::from_slice(&app.object_bytes(&record_key).await).unwrap();
+    assert_eq!(record["declared_empty"], true, "{record}");
+}
+
 #[tokio::test]
 async fn a_body_over_the_limit_is_413_and_nothing_is_stored_even_when_streamed() {
     let limit = 10 * 1024 * 1024;

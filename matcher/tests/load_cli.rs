@@ -30,7 +30,7 @@ fn last_json(out: &Output) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn import_prints_rejected_lines_and_load_refuses_an_older_run_with_a_clear_message() {
+async fn import_prints_rejected_lines_and_load_reports_an_older_run_as_superseded() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (corporate_number(7), corporate_number(8));
     std::fs::write(
@@ -74,10 +74,85 @@ async fn import_prints_rejected_lines_and_load_refuses_an_older_run_with_a_clear
 
     let older = matcher(dir.path(), &["load", "--run-id", &w1.to_string()]);
 
-    assert!(!older.status.success());
-    let stderr = String::from_utf8_lossy(&older.stderr);
     assert!(
-        stderr.contains("older than") && stderr.contains(&w2.to_string()),
+        older.status.success(),
+        "{}",
+        String::from_utf8_lossy(&older.stderr)
+    );
+    let acme = &last_json(&older)["partners"][0];
+    assert_eq!(acme["outcome"], "superseded", "{acme}");
+    assert!(acme["reason"].as_str().unwrap().contains(&w2.to_string()));
+}
+
+/// Reproduction 3: a run whose manifest.json is corrupt does not keep later runs from
+/// loading, and its message names the command that writes it again.
+#[tokio::test]
+async fn a_corrupt_manifest_blocks_no_later_load_and_names_the_command_that_repairs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = corporate_number(7);
+    std::fs::write(
+        dir.path().join("companies.csv"),
+        format!("corporate_number,name\n{a},株式会社あ\n"),
+    )
+    .unwrap();
+    let import = matcher(dir.path(), &["import-companies", "--csv", "companies.csv"]);
+    assert!(import.status.success());
+    let store = Store::from_url(dir.path().join("store").to_str().unwrap())
+        .await
+        .unwrap();
+    let [w1, w2] = weekly_runs(2).try_into().unwrap();
+    write_run(&store, &w1, &["acme"], &[row("acme", "a1", &a)]).await;
+    write_run(&store, &w2, &["beta"], &[row("beta", "b1", &a)]).await;
+    store
+        .put(&format!("runs/{w1}/manifest.json"), "{\"run_id\": ".into())
+        .await
+        .unwrap();
+
+    let run = matcher(dir.path(), &["run"]);
+
+    assert!(!run.status.success(), "the unloadable run is reported");
+    let s = last_json(&run);
+    assert_eq!(s["loads"][0]["run_id"], w2.to_string(), "{s}");
+    assert_eq!(s["loads"][0]["partners"][0]["outcome"], "loaded", "{s}");
+    let failure = s["load_failures"][0]["error"].as_str().unwrap();
+    assert!(
+        failure.contains(&format!("matcher match --run-id {w1}"))
+            && !failure.contains("matcher load --run-id"),
+        "{failure}"
+    );
+}
+
+/// Reproduction 7: a second `matcher run` while another holds the run lease says which run
+/// is in progress and does nothing.
+#[tokio::test]
+async fn a_second_run_while_one_holds_the_lease_says_which_run_is_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::from_url(dir.path().join("store").to_str().unwrap())
+        .await
+        .unwrap();
+    let holder = "20261130T000000Z-0a1b2c3d";
+    let lease = serde_json::json!({
+        "run_id": holder,
+        "acquired_at": chrono::Utc::now(),
+        "expires_at": chrono::Utc::now() + chrono::Duration::hours(1),
+    });
+    store
+        .put("leases/run.json", lease.to_string().into())
+        .await
+        .unwrap();
+
+    let second = matcher(dir.path(), &["run"]);
+
+    assert!(second.status.success());
+    let s = last_json(&second);
+    assert_eq!(
+        (s["outcome"].as_str(), s["run_id"].as_str()),
+        (Some("in_progress"), Some(holder))
+    );
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains(&format!("run {holder} in progress")),
         "{stderr}"
     );
+    assert!(store.list("runs/").await.unwrap().is_empty());
 }

@@ -3,8 +3,9 @@
 
 mod db_support;
 
-use db_support::{TestDb, corporate_number, row, weekly_runs, write_run, write_run_files};
-use matcher::db::DbError;
+use db_support::{
+    TestDb, corporate_number, row, upload_id, weekly_runs, write_run, write_run_files,
+};
 use matcher::stage::load::{LoadError, LoadOptions, load_run};
 
 fn numbers() -> Vec<String> {
@@ -32,7 +33,10 @@ on_both_backends!(
     a_partner_absent_from_a_newer_run_keeps_its_postings_open,
     a_failure_midway_leaves_the_database_as_before_and_a_rerun_succeeds,
     a_corrupt_row_is_refused_with_its_line_and_nothing_is_written,
-    a_run_older_than_one_already_loaded_for_the_partner_is_refused,
+    a_run_older_than_one_already_loaded_for_the_partner_is_superseded_and_changes_nothing,
+    one_partners_newer_load_never_blocks_another_partners_older_one,
+    a_run_matched_again_after_it_was_loaded_is_loaded_again_with_its_new_results,
+    a_snapshot_that_would_close_most_of_a_partners_postings_is_held_until_approved,
     a_run_without_a_manifest_is_not_loaded,
     a_sharded_run_is_loaded_whole_once_every_shard_is_complete,
     a_posting_repeated_in_one_run_is_loaded_once_from_its_last_row,
@@ -134,6 +138,7 @@ async fn loading_the_same_run_twice_changes_nothing(t: &TestDb) {
         !again.loaded,
         "the second load reports that nothing was done"
     );
+    assert_eq!(again.partners[0].outcome, "already_loaded");
     assert_eq!(t.dump("job_postings").await, postings);
     assert_eq!(t.dump("loads").await, loads);
 }
@@ -190,18 +195,22 @@ async fn a_partner_absent_from_a_newer_run_keeps_its_postings_open(t: &TestDb) {
         &t.store,
         &w1,
         &["acme", "sakura"],
-        &[row("acme", "a1", &n[0]), row("sakura", "s1", &n[1])],
+        &[
+            row("acme", "a1", &n[0]),
+            row("acme", "a2", &n[2]),
+            row("sakura", "s1", &n[1]),
+        ],
     )
     .await;
-    // Only acme uploaded this week, and none of its postings matched: acme's snapshot is
-    // empty, sakura's is unknown.
-    write_run(&t.store, &w2, &["acme"], &[]).await;
+    // Only acme uploaded this week, and one of its postings is gone: acme's snapshot is
+    // known, sakura's is not.
+    write_run(&t.store, &w2, &["acme"], &[row("acme", "a2", &n[2])]).await;
 
     load_run(&t.db, &t.store, &w1, &opts).await.unwrap();
     load_run(&t.db, &t.store, &w2, &opts).await.unwrap();
 
     let rows = t.postings().await;
-    assert_eq!(open(&rows), [("sakura", "s1")]);
+    assert_eq!(open(&rows), [("acme", "a2"), ("sakura", "s1")]);
     assert_eq!(closed(&rows), [("acme", "a1")]);
 }
 
@@ -221,7 +230,7 @@ async fn a_failure_midway_leaves_the_database_as_before_and_a_rerun_succeeds(t: 
         .unwrap();
     let before = t.dump("job_postings").await;
     // The third row links to a company missing from the master (a valid number, so only the
-    // database can refuse it); one row per statement, so two rows are written before it.
+    // database can refuse it).
     let unknown = corporate_number(999_999);
     let mut rows = vec![
         row("acme", "a1", &n[0]),
@@ -231,11 +240,19 @@ async fn a_failure_midway_leaves_the_database_as_before_and_a_rerun_succeeds(t: 
     ];
     write_run(&t.store, &w2, &["acme"], &rows).await;
 
-    let err = load_run(&t.db, &t.store, &w2, &LoadOptions { batch_rows: 1 })
-        .await
-        .unwrap_err();
+    let opts = LoadOptions {
+        batch_rows: 1,
+        ..LoadOptions::default()
+    };
+    let report = load_run(&t.db, &t.store, &w2, &opts).await.unwrap();
 
-    assert!(matches!(err, LoadError::Db(DbError::Sqlx(_))), "{err}");
+    let failed = &report.partners[0];
+    assert_eq!(failed.outcome, "failed");
+    let reason = failed.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("posting a4") && reason.contains("line 2") && reason.contains(&unknown),
+        "the failure names the row: {reason}"
+    );
     assert_eq!(t.dump("job_postings").await, before);
     let loads = t.loads().await;
     assert_eq!(loads.len(), 2);
@@ -246,9 +263,7 @@ async fn a_failure_midway_leaves_the_database_as_before_and_a_rerun_succeeds(t: 
 
     rows[2].corporate_number = n[1].clone();
     write_run(&t.store, &w2, &["acme"], &rows).await;
-    let rerun = load_run(&t.db, &t.store, &w2, &LoadOptions { batch_rows: 1 })
-        .await
-        .unwrap();
+    let rerun = load_run(&t.db, &t.store, &w2, &opts).await.unwrap();
     assert_eq!((rerun.counts.inserted, rerun.counts.closed), (3, 1));
     assert_eq!(t.loads().await[1].3, "loaded");
 }
@@ -274,7 +289,9 @@ async fn a_corrupt_row_is_refused_with_its_line_and_nothing_is_written(t: &TestD
     assert!(t.dump("job_postings").await.is_empty());
 }
 
-async fn a_run_older_than_one_already_loaded_for_the_partner_is_refused(t: &TestDb) {
+async fn a_run_older_than_one_already_loaded_for_the_partner_is_superseded_and_changes_nothing(
+    t: &TestDb,
+) {
     let n = numbers();
     t.companies(&n).await;
     let [w1, w2] = weekly_runs(2).try_into().unwrap();
@@ -285,20 +302,147 @@ async fn a_run_older_than_one_already_loaded_for_the_partner_is_refused(t: &Test
         .unwrap();
     let before = t.dump("job_postings").await;
 
-    let err = load_run(&t.db, &t.store, &w1, &LoadOptions::default())
+    let report = load_run(&t.db, &t.store, &w1, &LoadOptions::default())
         .await
-        .unwrap_err();
+        .unwrap();
 
-    let message = err.to_string();
+    let acme = &report.partners[0];
+    assert_eq!(acme.outcome, "superseded");
     assert!(
-        matches!(err, LoadError::Db(DbError::OutOfOrder { .. })),
-        "{message}"
+        acme.reason.as_deref().unwrap().contains(&w2.to_string()),
+        "the newer run is named: {acme:?}"
     );
+    assert!(!report.loaded);
+    assert_eq!(t.dump("job_postings").await, before);
+    let state = t.state(&upload_id(&w1, 0)).await;
+    assert_eq!(state["state"], "superseded", "{state}");
+}
+
+/// Reproduction 1: acme's upload could not be used in week 1 and is loaded later, after
+/// beta's newer week-2 upload; acme has no newer upload, so it must still load.
+async fn one_partners_newer_load_never_blocks_another_partners_older_one(t: &TestDb) {
+    let n = numbers();
+    t.companies(&n).await;
+    let [w1, w2] = weekly_runs(2).try_into().unwrap();
+    write_run(
+        &t.store,
+        &w1,
+        &["acme", "beta"],
+        &[row("acme", "a1", &n[0]), row("beta", "b1", &n[1])],
+    )
+    .await;
+    write_run(&t.store, &w2, &["beta"], &[row("beta", "b2", &n[2])]).await;
+    load_run(&t.db, &t.store, &w2, &LoadOptions::default())
+        .await
+        .unwrap();
+
+    let report = load_run(&t.db, &t.store, &w1, &LoadOptions::default())
+        .await
+        .unwrap();
+
+    let outcomes: Vec<(&str, &str)> = report
+        .partners
+        .iter()
+        .map(|p| (p.partner.as_str(), p.outcome))
+        .collect();
+    assert_eq!(outcomes, [("acme", "loaded"), ("beta", "superseded")]);
+    let rows = t.postings().await;
+    assert_eq!(open(&rows), [("acme", "a1"), ("beta", "b2")]);
+}
+
+/// Reproduction 2: loaded against an empty master, matched again after the import, loaded
+/// again: the new links apply, and a third load changes nothing.
+async fn a_run_matched_again_after_it_was_loaded_is_loaded_again_with_its_new_results(t: &TestDb) {
+    let n = numbers();
+    t.companies(&n).await;
+    let [run] = weekly_runs(1).try_into().unwrap();
+    write_run(&t.store, &run, &["acme"], &[]).await;
+    let first = load_run(&t.db, &t.store, &run, &LoadOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(first.counts.rows, 0);
+    write_run(
+        &t.store,
+        &run,
+        &["acme"],
+        &[row("acme", "a1", &n[0]), row("acme", "a2", &n[1])],
+    )
+    .await;
+
+    let again = load_run(&t.db, &t.store, &run, &LoadOptions::default())
+        .await
+        .unwrap();
+
+    assert!(again.loaded, "{again:?}");
+    assert_eq!((again.counts.rows, again.counts.inserted), (2, 2));
+    assert_eq!(open(&t.postings().await), [("acme", "a1"), ("acme", "a2")]);
+    let third = load_run(&t.db, &t.store, &run, &LoadOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(third.partners[0].outcome, "already_loaded");
+}
+
+/// A snapshot that would close two of a partner's three open postings is held, the database
+/// untouched, until an operator approves the upload.
+async fn a_snapshot_that_would_close_most_of_a_partners_postings_is_held_until_approved(
+    t: &TestDb,
+) {
+    let n = numbers();
+    t.companies(&n).await;
+    let [w1, w2] = weekly_runs(2).try_into().unwrap();
+    write_run(
+        &t.store,
+        &w1,
+        &["acme"],
+        &[
+            row("acme", "a1", &n[0]),
+            row("acme", "a2", &n[1]),
+            row("acme", "a3", &n[2]),
+        ],
+    )
+    .await;
+    write_run(&t.store, &w2, &["acme"], &[row("acme", "a1", &n[0])]).await;
+    load_run(&t.db, &t.store, &w1, &LoadOptions::default())
+        .await
+        .unwrap();
+    let before = t.dump("job_postings").await;
+
+    let held = load_run(&t.db, &t.store, &w2, &LoadOptions::default())
+        .await
+        .unwrap();
+
+    assert_eq!(held.partners[0].outcome, "held");
+    let reason = held.partners[0].reason.clone().unwrap();
     assert!(
-        message.contains(&w2.to_string()) && message.contains("acme"),
-        "the refusal names the newer run and the partner: {message}"
+        reason.contains("would close 2 of the partner's 3"),
+        "{reason}"
     );
     assert_eq!(t.dump("job_postings").await, before);
+    let upload = upload_id(&w2, 0);
+    let state = t.state(&upload).await;
+    assert_eq!(
+        (state["state"].as_str(), state["reason"].as_str()),
+        (Some("held"), Some(reason.as_str()))
+    );
+
+    let approved = load_run(
+        &t.db,
+        &t.store,
+        &w2,
+        &LoadOptions {
+            approve: Some(upload.parse().unwrap()),
+            ..LoadOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        (approved.partners[0].outcome, approved.counts.closed),
+        ("loaded", 2)
+    );
+    assert_eq!(open(&t.postings().await), [("acme", "a1")]);
+    assert_eq!(t.state(&upload).await["state"], "loaded");
 }
 
 async fn a_run_without_a_manifest_is_not_loaded(t: &TestDb) {

@@ -85,13 +85,13 @@ fn every_posting_row_ends_in_exactly_one_output_and_the_manifest_counts_add_up()
         ["no_candidate", "below_threshold", "ambiguous"].contains(&p2[15].as_str()),
         "{p2:?}"
     );
-    // Multi-line fields come back whole.
+    // A multi-line description comes back whole.
     let p5 = matched[1..]
         .iter()
         .chain(&unmatched[1..])
         .find(|r| r[0] == "P5")
         .expect("P5 written");
-    assert_eq!(p5[5], "営業\n(2行目)");
+    assert_eq!(p5[10], "複数行\n の説明\n3行目");
 
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();

@@ -178,35 +178,88 @@ async fn a_rerun_of_an_unknown_run_fails_and_claims_nothing() {
     assert!(store.keys("consumed/").await.is_empty());
 }
 
+/// One partner's object disappears and another's is changed after registration: both are
+/// quarantined with their reason, and the third partner's upload is matched as usual.
 #[tokio::test]
-async fn an_upload_changed_after_registration_fails_the_run_without_a_manifest() {
+async fn an_upload_missing_or_altered_at_match_time_is_quarantined_and_every_other_upload_is_matched()
+ {
     let tmp = tempfile::tempdir().unwrap();
     let store = TestStore::new(Backend::Local).await;
     let sample = write_small_sample(tmp.path());
     let body = std::fs::read(&sample.postings).unwrap();
-    let record = store.register("acme", body.clone()).await;
+    let good = store.register("acme", body.clone()).await;
+    let gone = store.register("gone", body.clone()).await;
+    let altered = store.register("altered", body.clone()).await;
+    store.store.delete(&gone.key).await.unwrap();
     let mut tampered = body;
     tampered.extend_from_slice("P8,株式会社後から,,,,事務,,,,,,\n".as_bytes());
     store
         .store
-        .put(&record.key, bytes::Bytes::from(tampered))
+        .put(&altered.key, bytes::Bytes::from(tampered))
         .await
         .unwrap();
 
-    let out = store.matcher(&sample.companies).output().unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("does not match its upload record"),
-        "{stderr}"
-    );
-    let manifests: Vec<String> = store
-        .keys("runs/")
-        .await
-        .into_iter()
-        .filter(|k| k.ends_with("manifest.json"))
+    let out = run_ok(&mut store.matcher(&sample.companies));
+
+    let run = run_id(&out);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&store.get(&format!("runs/{run}/manifest.json")).await).unwrap();
+    let inputs: Vec<&str> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["partner"].as_str().unwrap())
         .collect();
-    assert!(manifests.is_empty(), "{manifests:?}");
+    assert_eq!(inputs, ["acme"]);
+    assert_eq!(manifest["counts"]["input_rows"], sample.rows);
+    let state = |id: postings::UploadId| {
+        let store = &store;
+        async move {
+            let body = store.get(&format!("states/{id}.json")).await;
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    assert_eq!(state(good.upload_id).await["state"], "matched");
+    for (record, why) in [(&gone, "missing"), (&altered, "altered")] {
+        let s = state(record.upload_id).await;
+        assert_eq!(s["state"], "quarantined", "{s}");
+        assert_eq!(s["run_id"], run.as_str());
+        assert!(s["reason"].as_str().unwrap().starts_with(why), "{s}");
+    }
+    assert_eq!(summary(&out)["quarantined"].as_array().unwrap().len(), 2);
+}
+
+/// A run that died between claiming an upload and recording its plan left a claim nothing
+/// would ever complete: once its lease has expired, the next run takes the upload.
+#[tokio::test]
+async fn a_claim_whose_run_never_recorded_its_plan_is_taken_back_after_its_lease() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = TestStore::new(Backend::Local).await;
+    let sample = write_small_sample(tmp.path());
+    let record = store
+        .register("acme", std::fs::read(&sample.postings).unwrap())
+        .await;
+    let stale = serde_json::json!({"run_id": "20260101T000000Z-0badc0de", "claimed_at": "2026-01-01T00:00:00Z"});
+    store
+        .store
+        .put(
+            &format!("consumed/{}.json", record.upload_id),
+            stale.to_string().into(),
+        )
+        .await
+        .unwrap();
+
+    let out = run_ok(&mut store.matcher(&sample.companies));
+
+    let run = run_id(&out);
+    assert_eq!(summary(&out)["inputs"], 1);
+    let marker: serde_json::Value = serde_json::from_slice(
+        &store
+            .get(&format!("consumed/{}.json", record.upload_id))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(marker["run_id"], run.as_str());
 }
 
 #[tokio::test]

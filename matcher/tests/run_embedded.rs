@@ -85,6 +85,7 @@ async fn first_run_on_a_fresh_checkout_matches_and_loads_the_samples_and_a_rerun
     );
     assert!(matched > 0, "{s}");
     assert_eq!(s["loads"][0]["run_id"], s["run_id"]);
+    let s1_run = s["run_id"].clone();
     assert!(stderr.contains("matched"), "a human summary: {stderr}");
     let db = dir.path().join(".data/matcher.db");
     assert_eq!(count(&db, "SELECT count(*) FROM companies").await, 2000);
@@ -116,6 +117,30 @@ async fn first_run_on_a_fresh_checkout_matches_and_loads_the_samples_and_a_rerun
         matched
     );
     assert_eq!(count(&db, "SELECT count(*) FROM companies").await, 2000);
+
+    // `matcher status --json` on the embedded default: both partners loaded, nothing waiting.
+    let status = Command::new(env!("CARGO_BIN_EXE_matcher"))
+        .args(["status", "--json"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("STORE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let st = summary(&status);
+    let partners = st["partners"].as_array().unwrap();
+    assert_eq!(partners.len(), 2, "{st}");
+    assert!(
+        partners
+            .iter()
+            .all(|p| p["last_loaded"]["run_id"] == s1_run),
+        "{st}"
+    );
+    assert_eq!(st["pending"], serde_json::json!([]), "{st}");
 }
 
 #[tokio::test]

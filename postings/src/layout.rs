@@ -11,6 +11,10 @@ pub const INCOMING_PREFIX: &str = "incoming/";
 pub const RUNS_PREFIX: &str = "runs/";
 /// One marker per upload a run has taken: `consumed/<upload_id>.json`.
 pub const CONSUMED_PREFIX: &str = "consumed/";
+/// One [`crate::UploadStatus`] per upload that a stage has moved on: `states/<upload_id>.json`.
+pub const STATES_PREFIX: &str = "states/";
+/// The lease a `matcher run` holds while it runs, so that two never overlap.
+pub const RUN_LEASE_KEY: &str = "leases/run.json";
 
 /// The raw upload, byte for byte as the partner sent it.
 pub fn upload_key(partner: &PartnerId, date: &NaiveDate, upload_id: &UploadId) -> String {
@@ -64,6 +68,17 @@ pub fn run_file_key(run_id: &RunId, file: RunFile) -> String {
     format!("{}{}", run_prefix(run_id), file.file_name())
 }
 
+/// Where an upload's current state is recorded.
+pub fn upload_state_key(upload_id: &UploadId) -> String {
+    format!("{STATES_PREFIX}{upload_id}.json")
+}
+
+/// The upload id a `consumed/` or `states/` key names (`<prefix><upload_id>.json`).
+pub fn upload_id_of(key: &str) -> Option<UploadId> {
+    let stem = key.rsplit('/').next()?.strip_suffix(".json")?;
+    UploadId::parse(stem).ok()
+}
+
 /// The marker saying which run consumed an upload (created with `put_new`, so two runs can
 /// never both take the same upload).
 pub fn consumed_key(upload_id: &UploadId) -> String {
@@ -95,6 +110,12 @@ mod tests {
             consumed_key(&u),
             "consumed/0190f1e2-3c4d-7e5f-8a6b-7c8d9e0f1a2b.json"
         );
+        assert_eq!(
+            upload_state_key(&u),
+            "states/0190f1e2-3c4d-7e5f-8a6b-7c8d9e0f1a2b.json"
+        );
+        assert_eq!(upload_id_of(&upload_state_key(&u)), Some(u));
+        assert_eq!(upload_id_of("states/not-an-id.json"), None);
         let r = RunId::parse("20260304T050607Z-0a1b2c3d").unwrap();
         assert_eq!(
             run_file_key(&r, RunFile::Unmatched),

@@ -12,4 +12,4 @@ pub mod telemetry;
 pub use crate::csv::{Charset, ContractError, PostingReader, Rejection, RowOutcome};
 pub use ids::{PartnerId, RunId, UploadId};
 pub use posting::Posting;
-pub use record::UploadRecord;
+pub use record::{UploadRecord, UploadState, UploadStatus};

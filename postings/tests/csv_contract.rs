@@ -190,6 +190,7 @@ fn rejection(line: u64, id: Option<&str>, reason: &str) -> RowOutcome {
         line,
         posting_id: id.map(str::to_owned),
         reason: reason.to_owned(),
+        framing: false,
     })
 }
 
@@ -219,7 +220,11 @@ fn expected_malformed() -> Vec<(u64, Result<String, String>)> {
     vec![
         (2, Ok("A1".into())),
         (4, Err("missing required field company_name".into())),
-        (5, Err("salary_min is not a whole number: \"35万\"".into())),
+        (
+            5,
+            Err("the quote opened on line 5 in company_name is not closed on that line (only description may hold line breaks)".into()),
+        ),
+        (6, Err("wrong number of fields (expected 5, got 4)".into())),
         (
             7,
             Err("salary_min (300) is greater than salary_max (200)".into()),
@@ -250,7 +255,7 @@ fn line_numbers_are_physical_with_crlf_line_endings_too() {
 fn a_rejected_row_keeps_its_posting_id_when_it_has_one() {
     let (_, _, rows) = read_all(MALFORMED.as_bytes(), None);
     assert_eq!(
-        rows[3],
+        rows[4],
         rejection(
             7,
             Some("A4"),
@@ -342,4 +347,49 @@ fn a_utf8_character_straddling_the_sniff_window_does_not_make_the_file_shift_jis
     assert_eq!(charset, Charset::Utf8);
     assert_eq!(rows.len(), n);
     assert!(rows.iter().all(|r| matches!(r, RowOutcome::Valid { .. })));
+}
+
+/// A stray opening quote in row 3 of a 1,000-row file costs that row only: it is rejected
+/// with the line where the quote opened, and the 999 others are read as usual.
+#[test]
+fn a_stray_quote_outside_description_rejects_its_own_line_and_reading_resumes_on_the_next() {
+    let mut text = String::from("posting_id,company_name,job_title,description\n");
+    for i in 1..=1000 {
+        let name = if i == 3 {
+            "\"株式会社三"
+        } else {
+            "株式会社"
+        };
+        text.push_str(&format!("P{i},{name},営業,説明\n"));
+    }
+    let (_, _, rows) = read_all(text.as_bytes(), None);
+    assert_eq!(rows.len(), 1000);
+    let rejected: Vec<&RowOutcome> = rows
+        .iter()
+        .filter(|r| matches!(r, RowOutcome::Rejected(_)))
+        .collect();
+    let [RowOutcome::Rejected(r)] = rejected[..] else {
+        panic!("{rejected:?}")
+    };
+    assert_eq!(
+        (r.line, r.posting_id.as_deref(), r.framing),
+        (4, Some("P3"), true)
+    );
+    assert!(r.reason.contains("line 4 in company_name"), "{}", r.reason);
+    assert!(matches!(rows[3], RowOutcome::Valid { line: 5, .. }));
+}
+
+#[test]
+fn a_description_quote_that_never_closes_is_reported_where_it_opened() {
+    let text = "posting_id,company_name,job_title,description\nP1,株式会社,営業,\"開いたまま\nP2,株式会社,営業,説明\n";
+    let (_, _, rows) = read_all(text.as_bytes(), None);
+    let RowOutcome::Rejected(r) = &rows[0] else {
+        panic!("{rows:?}")
+    };
+    assert_eq!((r.line, r.framing), (2, true));
+    assert!(r.reason.contains("never closed"), "{}", r.reason);
+    assert!(
+        matches!(rows[1], RowOutcome::Valid { line: 3, .. }),
+        "{rows:?}"
+    );
 }

@@ -228,6 +228,50 @@ async fn a_binary_file_is_refused_and_nothing_is_stored(store: &Store) {
     assert_nothing_stored(store).await;
 }
 
+async fn a_quote_left_open_outside_description_refuses_the_file_naming_its_line(store: &Store) {
+    let body = "posting_id,company_name,job_title\nP1,株式会社,営業\nP2,\"株式会社,営業\nP3,株式会社,営業\n";
+    match intake::ingest(store, &acme(), None, chunked(body.into(), 5), LIMITS).await {
+        Err(IntakeError::Contract(ContractError::Framing { line, reason })) => {
+            assert_eq!(line, 3);
+            assert!(reason.contains("company_name"), "{reason}");
+        }
+        other => panic!("expected a framing error, got {other:?}"),
+    }
+    assert_nothing_stored(store).await;
+}
+
+async fn a_partner_header_only_file_is_refused_unless_declared_empty(store: &Store) {
+    let header = "posting_id,company_name,job_title\n";
+    let refused = intake::ingest_from_partner(
+        store,
+        &acme(),
+        None,
+        chunked(header.into(), 5),
+        LIMITS,
+        false,
+    )
+    .await;
+    assert!(
+        matches!(
+            refused,
+            Err(IntakeError::Contract(ContractError::NoDataRows))
+        ),
+        "{refused:?}"
+    );
+    assert_nothing_stored(store).await;
+    let declared = intake::ingest_from_partner(
+        store,
+        &acme(),
+        None,
+        chunked(header.into(), 5),
+        LIMITS,
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!((declared.rows, declared.declared_empty), (0, true));
+}
+
 macro_rules! both_backends {
     ($($name:ident => $f:ident $(($($arg:expr),*))?;)*) => {
         mod local {
@@ -254,6 +298,10 @@ macro_rules! both_backends {
 }
 
 both_backends! {
+    a_quote_left_open_outside_description_refuses_the_file =>
+        a_quote_left_open_outside_description_refuses_the_file_naming_its_line;
+    a_header_only_file_from_a_partner_is_refused_unless_declared_empty =>
+        a_partner_header_only_file_is_refused_unless_declared_empty;
     a_utf8_upload_is_stored_byte_for_byte_with_its_record =>
         a_valid_file_is_stored_as_sent_with_its_record("utf8.csv", "utf-8");
     a_shift_jis_upload_is_stored_byte_for_byte_and_recorded_as_shift_jis =>

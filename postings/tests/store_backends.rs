@@ -141,3 +141,20 @@ async fn of_concurrent_local_put_new_calls_on_one_key_exactly_one_wins() {
     );
     assert_eq!(t.store.unfinished_uploads("").await.unwrap(), 0);
 }
+
+/// Reproduction 6: a missing bucket used to print kilobytes of SDK debug text.
+#[tokio::test]
+async fn a_missing_bucket_is_reported_in_one_short_line() {
+    drop(support::s3().await);
+    let store = Store::from_url(&format!(
+        "s3://no-such-bucket-{}",
+        uuid::Uuid::new_v4().simple()
+    ))
+    .await
+    .unwrap();
+
+    let err = store.list("incoming/").await.unwrap_err().to_string();
+
+    assert!(!err.contains('\n') && err.len() < 400, "{err}");
+    assert!(err.contains("NoSuchBucket"), "{err}");
+}

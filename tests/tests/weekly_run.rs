@@ -12,6 +12,7 @@ use std::time::Duration;
 use ingest_api::admin;
 use ingest_api::config::{Config, HumanDuration, PartnersCommand};
 use ingest_api::startup::{AppState, Application};
+use matcher::cli::GuardArgs;
 use matcher::cli::run::RunArgs;
 use matcher::db::Db;
 use postings::store::Store;
@@ -204,6 +205,8 @@ async fn uploads_through_the_api_are_matched_and_loaded_into_postgres_and_every_
         store_url: Some(store_url.clone()),
         database_url: Some(database_url.clone()),
         fixtures: dir.path().join("unused"),
+        run_lease_secs: 3600,
+        guard: guard_defaults(),
     };
 
     matcher::cli::run::run(args()).await.unwrap();
@@ -276,6 +279,197 @@ async fn uploads_through_the_api_are_matched_and_loaded_into_postgres_and_every_
             .filter(|m| m.key.ends_with("/manifest.json"))
             .count(),
         1
+    );
+
+    db.close().await;
+    drop_database(&db_name).await;
+}
+
+fn guard_defaults() -> GuardArgs {
+    GuardArgs {
+        max_close_share: 0.5,
+        max_rejected_share: 0.2,
+    }
+}
+
+/// Registers a file for a partner exactly as intake does for the API, returning its record.
+async fn register(store: &Store, partner: &str, body: Vec<u8>) -> postings::UploadRecord {
+    postings::intake::ingest(
+        store,
+        &postings::PartnerId::parse(partner).unwrap(),
+        None,
+        futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(body))]),
+        postings::intake::IntakeLimits {
+            max_bytes: 64 << 20,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Open postings per partner in PostgreSQL.
+async fn open_counts(db: &Db) -> std::collections::BTreeMap<String, i64> {
+    let Db::Postgres(pool) = db else {
+        unreachable!("the production path is PostgreSQL")
+    };
+    sqlx::query_as::<_, (String, i64)>(
+        "SELECT partner, count(*) FROM job_postings WHERE closed_at IS NULL GROUP BY partner",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+/// `(state, reason)` of each pending upload in `matcher status --json`, by upload id.
+async fn pending(
+    store: &Store,
+    db: &Db,
+) -> std::collections::BTreeMap<String, (String, String, String)> {
+    let status =
+        serde_json::to_value(matcher::cli::status::collect(store, db).await.unwrap()).unwrap();
+    status["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["upload_id"].as_str().unwrap().to_owned(),
+                (
+                    u["state"].as_str().unwrap().to_owned(),
+                    u["reason"].as_str().unwrap_or_default().to_owned(),
+                    u["next"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn one_partners_missing_altered_empty_or_rejected_file_never_stalls_or_wipes_another_and_each_is_loaded_once_put_right()
+ {
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..12];
+    let bucket = format!("e2e-faults-{suffix}");
+    create_bucket(&bucket).await;
+    let store_url = format!("s3://{bucket}");
+    let store = Store::from_url(&store_url).await.unwrap();
+    let (database_url, db_name) = fresh_database("faults").await;
+    let db = Db::connect(&database_url).await.unwrap();
+    db.migrate().await.unwrap();
+    db.import_companies_csv(&fixtures().join("companies.csv"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = || RunArgs {
+        store_url: Some(store_url.clone()),
+        database_url: Some(database_url.clone()),
+        fixtures: dir.path().join("unused"),
+        run_lease_secs: 3600,
+        guard: guard_defaults(),
+    };
+    let sample = std::fs::read(fixtures().join("uploads/acme-jobs/postings.csv")).unwrap();
+    let header = "posting_id,company_name,job_title\n";
+    let all_rejected = format!("{header}X1,株式会社甲,\nX2,株式会社乙,\nX3,,事務\n");
+
+    register(&store, "acme-jobs", sample.clone()).await;
+    let gone = register(&store, "gone", sample.clone()).await;
+    let altered = register(&store, "altered", sample.clone()).await;
+    let empty = register(&store, "empty", header.as_bytes().to_vec()).await;
+    let rejected = register(&store, "rejected", all_rejected.into_bytes()).await;
+    store.delete(&gone.key).await.unwrap();
+    let mut changed = sample.clone();
+    changed.extend_from_slice("Z9,株式会社差し込み,事務,,,,,,,,,\n".as_bytes());
+    store.put(&altered.key, changed.into()).await.unwrap();
+
+    matcher::cli::run::run(args()).await.unwrap();
+
+    let open = open_counts(&db).await;
+    let good = open["acme-jobs"];
+    assert!(good > 0, "the good partner is loaded: {open:?}");
+    assert_eq!(open.len(), 1, "no other partner has rows: {open:?}");
+    let waiting = pending(&store, &db).await;
+    let state = |r: &postings::UploadRecord| waiting[&r.upload_id.to_string()].clone();
+    assert_eq!(waiting.len(), 4, "{waiting:?}");
+    assert_eq!(state(&gone).0, "quarantined");
+    assert!(state(&gone).1.contains("missing"), "{:?}", state(&gone));
+    assert!(
+        state(&gone)
+            .2
+            .contains(&format!("matcher retry --upload {}", gone.upload_id))
+    );
+    assert_eq!(state(&altered).0, "quarantined");
+    assert!(
+        state(&altered).1.contains("altered"),
+        "{:?}",
+        state(&altered)
+    );
+    assert_eq!(state(&empty).0, "held");
+    assert!(
+        state(&empty).1.contains("no data rows"),
+        "{:?}",
+        state(&empty)
+    );
+    assert!(
+        state(&empty)
+            .2
+            .contains(&format!("matcher approve --upload {}", empty.upload_id))
+    );
+    assert_eq!(state(&rejected).0, "held");
+    assert!(
+        state(&rejected).1.contains("all 3 rows were rejected"),
+        "{:?}",
+        state(&rejected)
+    );
+
+    // Put right: the missing and the altered object back as sent, the empty snapshot approved,
+    // and a good file from the partner whose file was all rejected.
+    store.put(&gone.key, sample.clone().into()).await.unwrap();
+    store
+        .put(&altered.key, sample.clone().into())
+        .await
+        .unwrap();
+    for upload in [gone.upload_id, altered.upload_id] {
+        matcher::cli::uploads::retry(matcher::cli::uploads::RetryArgs {
+            upload,
+            store_url: store_url.clone(),
+        })
+        .await
+        .unwrap();
+    }
+    matcher::cli::uploads::approve(matcher::cli::uploads::ApproveArgs {
+        upload: empty.upload_id,
+        store_url: store_url.clone(),
+        database_url: database_url.clone(),
+    })
+    .await
+    .unwrap();
+    register(&store, "rejected", sample.clone()).await;
+
+    matcher::cli::run::run(args()).await.unwrap();
+
+    let open = open_counts(&db).await;
+    for partner in ["acme-jobs", "gone", "altered", "rejected"] {
+        assert_eq!(open.get(partner), Some(&good), "{partner}: {open:?}");
+    }
+    assert_eq!(open.get("empty"), None);
+    let Db::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let empty_load: (i64, String) =
+        sqlx::query_as("SELECT \"rows\", status FROM loads WHERE partner = 'empty'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        empty_load,
+        (0, "loaded".to_owned()),
+        "the approved empty snapshot is applied"
+    );
+    assert_eq!(
+        pending(&store, &db).await,
+        Default::default(),
+        "nothing is left waiting"
     );
 
     db.close().await;

@@ -57,6 +57,7 @@ pub async fn upload(
         .get(idempotency::HEADER)
         .map(|v| IdempotencyKey::parse(v.to_str().unwrap_or("")))
         .transpose()?;
+    let empty = declared_empty(req.uri().query());
     let body = csv_body(req, &state).await?;
     // The work runs in its own task, so that it is never cut off between two store calls.
     // If this handler is dropped (the request timed out, the client went away), `_guard`
@@ -70,11 +71,11 @@ pub async fn upload(
     let task = tokio::spawn(
         async move {
             match idem {
-                None => ingest(&state, &partner, body.charset, body.stream)
+                None => ingest(&state, &partner, body.charset, empty, body.stream)
                     .await
                     .map(|r| accepted(&r, false)),
                 Some(key) => {
-                    with_idempotency(&state, &partner, &key, body.charset, body.stream).await
+                    with_idempotency(&state, &partner, &key, body.charset, empty, body.stream).await
                 }
             }
         }
@@ -88,12 +89,13 @@ async fn with_idempotency(
     partner: &AuthorizedPartner,
     key: &IdempotencyKey,
     charset: Option<String>,
+    empty: bool,
     stream: ByteStream,
 ) -> Result<Response, ApiError> {
     let object_key = idempotency::record_key(&partner.id, key);
     let stale_after = state.settings.request_timeout * 2;
     match idempotency::begin(&state.store, &object_key, stale_after).await? {
-        Begin::Claimed => match ingest(state, partner, charset, stream).await {
+        Begin::Claimed => match ingest(state, partner, charset, empty, stream).await {
             Ok(response) => {
                 let value = serde_json::to_value(&response).map_err(ApiError::internal)?;
                 // The upload is registered whatever happens here; say so rather than fail.
@@ -131,21 +133,32 @@ async fn with_idempotency(
     }
 }
 
+/// `?empty=true`: the partner has no open postings and says so, so a header-only file is
+/// its snapshot (any other header-only file is refused: it would close every posting).
+fn declared_empty(query: Option<&str>) -> bool {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .any(|kv| kv.eq_ignore_ascii_case("empty=true"))
+}
+
 async fn ingest(
     state: &AppState,
     partner: &AuthorizedPartner,
     charset: Option<String>,
+    empty: bool,
     stream: ByteStream,
 ) -> Result<UploadResponse, ApiError> {
     let limits = IntakeLimits {
         max_bytes: state.settings.max_upload_bytes,
     };
-    let record = intake::ingest(
+    let record = intake::ingest_from_partner(
         &state.store,
         &partner.id,
         charset.as_deref(),
         stream,
         limits,
+        empty,
     )
     .await
     .map_err(intake_error)?;

@@ -1,7 +1,7 @@
 //! `matcher load`: the load stage alone, for a run that matched but did not load (or to
 //! re-run a failed load; loading a run twice changes nothing).
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use postings::RunId;
 use postings::store::Store;
 
@@ -24,6 +24,8 @@ pub struct LoadArgs {
         hide_env_values = true
     )]
     pub database_url: String,
+    #[command(flatten)]
+    pub guard: super::GuardArgs,
 }
 
 pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
@@ -34,33 +36,76 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         .await
         .context("connecting to the company database (DATABASE_URL)")?;
     db.migrate().await.context("migrating the database")?;
-    let report = load_and_log(&db, &store, &args.run_id).await;
+    let options = LoadOptions {
+        guard: args.guard.guard()?,
+        ..LoadOptions::default()
+    };
+    let report = load_and_log(&db, &store, &args.run_id, &options).await;
     db.close().await;
     let report = report?;
     println!("{}", serde_json::to_string(&report)?);
+    fail_on_failed_partners(&report)
+}
+
+/// A partner whose snapshot failed to load makes the command fail (after the others loaded).
+pub fn fail_on_failed_partners(report: &LoadReport) -> anyhow::Result<()> {
+    let failed: Vec<String> = report
+        .failed()
+        .map(|p| format!("{}: {}", p.partner, p.reason.as_deref().unwrap_or("")))
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "run {0}: {1}; nothing was written for {2}, `matcher load --run-id {0}` retries",
+            report.run_id,
+            failed.join("; "),
+            if failed.len() == 1 {
+                "that partner"
+            } else {
+                "those partners"
+            }
+        );
+    }
     Ok(())
 }
 
 /// The load with its log line; shared with `matcher run`.
-pub async fn load_and_log(db: &Db, store: &Store, run_id: &RunId) -> anyhow::Result<LoadReport> {
-    let report = load::load_run(db, store, run_id, &LoadOptions::default())
-        .await
-        .with_context(|| {
-            format!("loading run {run_id}; nothing was written, `matcher load --run-id {run_id}` retries it")
-        })?;
-    if report.loaded {
+pub async fn load_and_log(
+    db: &Db,
+    store: &Store,
+    run_id: &RunId,
+    options: &LoadOptions,
+) -> anyhow::Result<LoadReport> {
+    let report = match load::load_run(db, store, run_id, options).await {
+        Ok(report) => report,
+        // These say themselves which command moves the run on.
+        Err(
+            e @ (load::LoadError::Manifest { .. }
+            | load::LoadError::Incomplete(_)
+            | load::LoadError::MissingShards { .. }
+            | load::LoadError::NotHeld(_)),
+        ) => return Err(anyhow::Error::new(e).context(format!("loading run {run_id}"))),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "loading run {run_id}; nothing was written, `matcher load --run-id {run_id}` retries it"
+            )));
+        }
+    };
+    for p in &report.partners {
         tracing::info!(
             phase = "load",
             run_id = %report.run_id,
-            rows = report.counts.rows,
-            inserted = report.counts.inserted,
-            reopened = report.counts.reopened,
-            closed = report.counts.closed,
-            duplicates = report.duplicates,
-            "run loaded"
+            partner = %p.partner,
+            outcome = p.outcome,
+            reason = p.reason.as_deref(),
+            rows = p.counts.rows,
+            inserted = p.counts.inserted,
+            reopened = p.counts.reopened,
+            closed = p.counts.closed,
+            "partner snapshot"
         );
-    } else {
-        tracing::info!(phase = "load", run_id = %report.run_id, "run was loaded before; nothing to do");
+    }
+    if report.duplicates > 0 {
+        tracing::info!(phase = "load", run_id = %report.run_id, duplicates = report.duplicates, "repeated posting ids");
     }
     Ok(report)
 }

@@ -45,12 +45,19 @@ UNFINISHED RUNS (crash recovery)
   summary lists them in \"resumed\". A resumed run that fails again is logged, listed in
   \"resume_failed\" and retried by the next scheduled run; the new uploads are still matched,
   but the command then exits non-zero. Sharded runs are left to their array job's retries.
-  Known limits: a scheduled run overlapping a still-running unsharded run treats that run as
+  Known limit: a scheduled run overlapping a still-running unsharded run treats that run as
   unfinished and computes it too (the same files, written whole; with a company master
-  changed in between, the later write wins). A crash in the moment between claiming uploads
-  and recording inputs.json leaves consumed/<upload_id>.json markers naming a run that has no
-  inputs.json: those uploads are not taken again until an operator deletes the markers
-  (check first that the named run is not still starting).
+  changed in between, the later write wins); `matcher run` holds a lease so that two never
+  overlap. A crash in the moment between claiming uploads and recording inputs.json leaves
+  consumed/<upload_id>.json markers naming a run that has no inputs.json: the next run hands
+  them back once MATCH_CLAIM_LEASE_SECS (900) have passed since the claim.
+
+UPLOADS THAT CANNOT BE USED
+  An upload whose object is missing, altered (sha256 or size differ from its record),
+  unreadable or invalid is quarantined: states/<upload_id>.json records why, the manifest
+  lists it under \"quarantined\", and the run goes on with every other upload. Put it right,
+  then `matcher retry --upload U` hands it to the next run. `matcher status` lists every upload
+  not loaded yet with the command that moves it on.
 
 SHARDS (AWS Batch array jobs)
   --shard I/N (0-based) or, by default, AWS_BATCH_JOB_ARRAY_INDEX with MATCH_SHARD_COUNT set
@@ -66,7 +73,7 @@ SHARDS (AWS Batch array jobs)
 OUTPUT
   Progress: one log line per phase on stderr (JSON unless on a terminal; LOG_FORMAT, RUST_LOG).
   At the end one JSON line on stdout: {\"outcome\":\"completed\"|\"nothing_new\", run_id, shard,
-  location, inputs, companies, counts, timings_ms, resumed, resume_failed} (\"nothing_new\"
+  location, inputs, companies, counts, timings_ms, quarantined, resumed, resume_failed} (\"nothing_new\"
   carries only resumed and resume_failed). Exit status non-zero on any failure.";
 
 #[derive(Debug, clap::Args)]
@@ -197,6 +204,7 @@ impl MatchArgs {
                 companies,
                 run_id,
                 shard,
+                new_run_id: None,
                 plan_wait,
             },
             thresholds,

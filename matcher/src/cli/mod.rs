@@ -9,11 +9,51 @@ pub mod import;
 pub mod load;
 pub mod match_cmd;
 pub mod run;
+pub mod status;
+pub mod uploads;
 
 /// The embedded defaults every subcommand falls back to: a store directory and a SQLite file
 /// under `.data/`, so a first run needs no server.
 pub const DEFAULT_STORE: &str = ".data/store";
 pub const DEFAULT_DATABASE: &str = "sqlite://.data/matcher.db";
+
+/// The snapshot guard's limits, shared by every subcommand that loads.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GuardArgs {
+    /// Hold a partner's snapshot that would close more than this share of its open postings.
+    #[arg(
+        long,
+        env = "GUARD_MAX_CLOSE_SHARE",
+        default_value_t = 0.5,
+        value_name = "SHARE"
+    )]
+    pub max_close_share: f64,
+    /// Hold a partner's snapshot with more than this share of rejected rows.
+    #[arg(
+        long,
+        env = "GUARD_MAX_REJECTED_SHARE",
+        default_value_t = 0.2,
+        value_name = "SHARE"
+    )]
+    pub max_rejected_share: f64,
+}
+
+impl GuardArgs {
+    pub fn guard(&self) -> anyhow::Result<crate::stage::guard::Guard> {
+        for (name, v) in [
+            ("GUARD_MAX_CLOSE_SHARE", self.max_close_share),
+            ("GUARD_MAX_REJECTED_SHARE", self.max_rejected_share),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                anyhow::bail!("{name} must be a share between 0 and 1, not {v}");
+            }
+        }
+        Ok(crate::stage::guard::Guard {
+            max_close_share: self.max_close_share,
+            max_rejected_share: self.max_rejected_share,
+        })
+    }
+}
 
 /// Links partner job postings to companies in the company master (名寄せ) and loads the
 /// linked postings into the company database.
@@ -32,6 +72,13 @@ pub enum Command {
     Load(load::LoadArgs),
     /// The scheduled job: match, then load.
     Run(run::RunArgs),
+    /// Where every upload stands: per partner the last loaded snapshot, uploads not loaded
+    /// yet with their state and the command that moves each on, unfinished runs, stale claims.
+    Status(status::StatusArgs),
+    /// Apply a held upload's snapshot (the snapshot guard held it) despite the guard.
+    Approve(uploads::ApproveArgs),
+    /// Hand a quarantined upload back (after fixing its object) so that the next run takes it.
+    Retry(uploads::RetryArgs),
     /// Load or refresh the company master from a CSV.
     ImportCompanies(import::ImportArgs),
     /// Score predicted links against a truth file (precision, recall, recall ceiling).
@@ -53,6 +100,9 @@ pub fn main(cli: Cli) -> ExitCode {
                         Command::Load(args) => load::run(args).await,
                         Command::Run(args) => run::run(args).await,
                         Command::ImportCompanies(args) => import::run(args).await,
+                        Command::Status(args) => status::run(args).await,
+                        Command::Approve(args) => uploads::approve(args).await,
+                        Command::Retry(args) => uploads::retry(args).await,
                         Command::Eval(_) => unreachable!("handled above"),
                     }
                 })

@@ -22,7 +22,8 @@ use super::{DEFAULT_DATABASE, DEFAULT_STORE};
 use crate::db::Db;
 use crate::engine::Thresholds;
 use crate::stage::companies::CompanySource;
-use crate::stage::load::LoadReport;
+use crate::stage::lease;
+use crate::stage::load::{LoadOptions, LoadReport};
 use crate::stage::{MatchMode, MatchOptions, MatchOutcome, Resumption, RunSummary, run_match};
 
 /// Sample uploads are small; anything bigger is not the sample.
@@ -41,6 +42,17 @@ pub struct RunArgs {
     /// uploads/<partner>/*.csv are registered into a store that has no uploads yet.
     #[arg(long, value_name = "DIR", default_value = "fixtures")]
     pub fixtures: PathBuf,
+    /// How long the run lease lasts: a second `matcher run` meanwhile exits at once saying
+    /// which run is in progress; a lease whose holder died is taken over after this.
+    #[arg(
+        long,
+        env = "MATCH_RUN_LEASE_SECS",
+        default_value_t = 3600,
+        value_name = "SECS"
+    )]
+    pub run_lease_secs: u64,
+    #[command(flatten)]
+    pub guard: super::GuardArgs,
 }
 
 /// Phase messages: a spinner on a terminal, log lines otherwise.
@@ -89,6 +101,60 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let store = Store::from_url(store_url)
         .await
         .with_context(|| format!("opening the store {store_url} (STORE_URL)"))?;
+    let run_id = RunId::new();
+    let held =
+        match lease::acquire(&store, &run_id, Duration::from_secs(args.run_lease_secs)).await? {
+            Ok(held) => held,
+            Err(other) => {
+                progress.done();
+                eprintln!(
+                    "run {} in progress (started {}, lease until {}): nothing done; the next \
+                 `matcher run` after it takes what is left",
+                    other.run_id, other.acquired_at, other.expires_at
+                );
+                println!(
+                    "{}",
+                    json!({"outcome": "in_progress", "run_id": other.run_id.to_string(),
+                       "lease_expires_at": other.expires_at})
+                );
+                return Ok(());
+            }
+        };
+    let result = leased(
+        &args,
+        &store,
+        store_url,
+        database_url,
+        embedded,
+        run_id,
+        &progress,
+        clock,
+    )
+    .await;
+    lease::release(&store, &held).await;
+    progress.done();
+    result
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the one body run under the lease"
+)]
+async fn leased(
+    args: &RunArgs,
+    store: &Store,
+    store_url: &str,
+    database_url: &str,
+    embedded: bool,
+    run_id: RunId,
+    progress: &Progress,
+    clock: Instant,
+) -> anyhow::Result<()> {
+    let store = store.clone();
+    let options = LoadOptions {
+        guard: args.guard.guard()?,
+        ..LoadOptions::default()
+    };
     let db = Db::connect(database_url)
         .await
         .context("connecting to the company database (DATABASE_URL)")?;
@@ -105,6 +171,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             companies: CompanySource::Database(database_url.to_string()),
             run_id: None,
             shard: None,
+            new_run_id: Some(run_id),
             plan_wait: Duration::ZERO,
         },
         thresholds: Thresholds::default(),
@@ -113,11 +180,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 
     progress.phase("loading matched postings into the database");
     let load_clock = Instant::now();
-    let loads = load_pending(&db, &store, &outcome.resumption().resumed).await;
+    let loads = load_pending(&db, &store, &outcome.resumption().resumed, &options).await;
     let load_ms = load_clock.elapsed().as_millis() as u64;
     db.close().await;
     progress.done();
-    let loads = loads?;
+    let (loads, load_failures) = loads?;
 
     let elapsed = clock.elapsed();
     let matched = match &outcome {
@@ -127,7 +194,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let resumption = outcome.resumption();
     eprintln!(
         "{}",
-        human_summary(store_url, matched, resumption, &loads, elapsed)
+        human_summary(
+            store_url,
+            matched,
+            resumption,
+            &loads,
+            &load_failures,
+            elapsed
+        )
     );
     println!(
         "{}",
@@ -139,11 +213,20 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             "match_timings_ms": matched.map(|s| &s.timings_ms),
             "resumed": resumption.resumed,
             "resume_failed": resumption.resume_failed,
+            "quarantined": matched.map(|s| &s.quarantined),
             "loads": loads,
+            "load_failures": load_failures,
             "load_ms": load_ms,
             "elapsed_ms": elapsed.as_millis() as u64,
         })
     );
+    if !load_failures.is_empty() {
+        bail!(
+            "{} run(s) could not be loaded (see load_failures; `matcher status` lists what is \
+             left); every other run was loaded",
+            load_failures.len()
+        );
+    }
     if !resumption.resume_failed.is_empty() {
         bail!(
             "unfinished run(s) {} could not be completed (see the log); new uploads were matched \
@@ -155,36 +238,50 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads every complete run in the store newer than the newest loaded one, oldest first, so
-/// that a load that failed last time is retried without matching again; and the runs this
-/// job just resumed. Those are normally newer than any loaded run already (a run is resumed
-/// before a later run is planned), but one overlapping run may have been planned and loaded
-/// meanwhile: naming them keeps them from being skipped silently (the database then refuses
-/// one that would roll a partner's postings back, with the reason).
+/// Loads every run holding an upload in state `matched`, every complete run newer than the
+/// newest loaded one (a crash between writing a manifest and recording the states), and the
+/// runs this job just resumed, oldest first. A run that cannot be loaded is reported and the
+/// others still load: one bad run never blocks the rest.
 async fn load_pending(
     db: &Db,
     store: &Store,
     resumed: &[String],
-) -> anyhow::Result<Vec<LoadReport>> {
+    options: &LoadOptions,
+) -> anyhow::Result<(Vec<LoadReport>, Vec<serde_json::Value>)> {
     let newest = db.newest_loaded_run().await?;
     let listed = store
         .list("runs/")
         .await
         .context("listing runs/ in the store")?;
-    let runs: BTreeSet<String> = listed
+    let mut runs: BTreeSet<String> = listed
         .iter()
         .filter(|m| m.key.ends_with("/manifest.json"))
         .filter_map(|m| m.key.split('/').nth(1).map(str::to_string))
         .filter(|r| newest.as_deref().is_none_or(|n| r.as_str() > n) || resumed.contains(r))
         .collect();
+    runs.extend(
+        crate::stage::states::list(store)
+            .await?
+            .into_iter()
+            .filter_map(|s| match s.state {
+                postings::UploadState::Matched { run_id } => Some(run_id.to_string()),
+                _ => None,
+            }),
+    );
     let mut reports = Vec::new();
+    let mut failures = Vec::new();
     for run in runs {
         let Ok(run_id) = RunId::parse(&run) else {
             tracing::warn!(run, "not a run id; skipped");
             continue;
         };
-        match super::load::load_and_log(db, store, &run_id).await {
-            Ok(report) => reports.push(report),
+        match super::load::load_and_log(db, store, &run_id, options).await {
+            Ok(report) => {
+                for p in report.failed() {
+                    failures.push(json!({"run_id": run, "partner": p.partner, "error": p.reason}));
+                }
+                reports.push(report);
+            }
             Err(e) if is_incomplete(&e) => {
                 tracing::info!(
                     run,
@@ -192,10 +289,17 @@ async fn load_pending(
                     "run not complete yet; not loaded"
                 )
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                tracing::error!(
+                    run,
+                    error = format!("{e:#}"),
+                    "run not loaded; the others go on"
+                );
+                failures.push(json!({"run_id": run, "error": format!("{e:#}")}));
+            }
         }
     }
-    Ok(reports)
+    Ok((reports, failures))
 }
 
 fn is_incomplete(e: &anyhow::Error) -> bool {
@@ -292,6 +396,7 @@ fn human_summary(
     matched: Option<&RunSummary>,
     resumption: &Resumption,
     loads: &[LoadReport],
+    load_failures: &[serde_json::Value],
     elapsed: Duration,
 ) -> String {
     let secs = elapsed.as_secs_f64();
@@ -322,14 +427,46 @@ fn human_summary(
             s.location
         ),
     };
-    for l in loads {
+    for q in matched.map_or(&[][..], |s| &s.quarantined[..]) {
         text.push_str(&format!(
-            "\nloaded run {}: {} postings ({} new, {} reopened), {} closed",
-            l.run_id, l.counts.rows, l.counts.inserted, l.counts.reopened, l.counts.closed
+            "\nquarantined upload {} ({}): {}",
+            q.upload_id, q.partner, q.reason
         ));
     }
-    if loads.is_empty() {
+    for l in loads {
+        for p in &l.partners {
+            text.push_str(&match p.outcome {
+                "loaded" => format!(
+                    "\nloaded run {} for {}: {} postings ({} new, {} reopened), {} closed",
+                    l.run_id,
+                    p.partner,
+                    p.counts.rows,
+                    p.counts.inserted,
+                    p.counts.reopened,
+                    p.counts.closed
+                ),
+                "already_loaded" => format!("\nrun {} for {}: already loaded", l.run_id, p.partner),
+                outcome => format!(
+                    "\nrun {} for {}: {outcome}: {}",
+                    l.run_id,
+                    p.partner,
+                    p.reason.as_deref().unwrap_or("")
+                ),
+            });
+        }
+    }
+    for f in load_failures {
+        text.push_str(&format!("\nNOT loaded: {f}"));
+    }
+    if loads.is_empty() && load_failures.is_empty() {
         text.push_str("\nnothing to load");
+    }
+    if matched.is_some_and(|s| !s.quarantined.is_empty())
+        || loads
+            .iter()
+            .any(|l| l.partners.iter().any(|p| p.outcome == "held"))
+    {
+        text.push_str("\n`matcher status` lists what waits and the command that moves each on");
     }
     text.push_str(&format!("\ntook {secs:.2} s"));
     text

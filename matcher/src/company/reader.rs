@@ -114,6 +114,9 @@ pub fn read_companies<R: std::io::Read>(
 pub struct CompanyCsvReader<R> {
     rdr: csv::Reader<R>,
     column: [Option<usize>; COMPANY_COLUMNS.len()],
+    /// Fields in the header: every record must have as many (an unquoted comma in a name
+    /// would otherwise shift every later column).
+    width: usize,
     /// Line of each number's first accepted record, so that a repeat can point at it.
     first_line: HashMap<CorporateNumber, u64>,
     record: csv::StringRecord,
@@ -141,6 +144,7 @@ impl<R: std::io::Read> CompanyCsvReader<R> {
             return Err(CompanyHeaderError::Missing(missing));
         }
         Ok(Self {
+            width: names.len(),
             rdr,
             column,
             first_line: HashMap::new(),
@@ -159,6 +163,21 @@ impl<R: std::io::Read> CompanyCsvReader<R> {
 
     /// Validates the record just read.
     fn company(&mut self, line: u64) -> Result<Company, String> {
+        if self.record.len() != self.width {
+            return Err(format!(
+                "wrong number of fields (expected {}, got {})",
+                self.width,
+                self.record.len()
+            ));
+        }
+        // PostgreSQL text cannot hold NUL; no registry means one.
+        if let Some(i) = self.record.iter().position(|f| f.contains('\0')) {
+            let name = self.column.iter().position(|c| *c == Some(i)).map_or_else(
+                || format!("column {}", i + 1),
+                |c| COMPANY_COLUMNS[c].to_string(),
+            );
+            return Err(format!("{name} contains a NUL character"));
+        }
         let corporate_number = CorporateNumber::parse(&self.field(0)).map_err(|e| e.to_string())?;
         let name = self.field(1);
         if name.is_empty() {
@@ -275,6 +294,29 @@ mod tests {
         assert_eq!(rejects.len(), 1);
         assert_eq!(rejects[0].line, 2);
         assert!(rejects[0].reason.contains("unreadable"), "{rejects:?}");
+    }
+
+    #[test]
+    fn a_shifted_or_short_row_and_a_nul_byte_are_rejected_by_line() {
+        let csv = "corporate_number,name,prefecture,city,phone\n\
+                   7000012050002,国税庁,東京都,千代田区,03-3581-4161\n\
+                   1180301018771,トヨタ自動車, Ltd.,愛知県,豊田市,0565-28-2121\n\
+                   7000012050003,短い行\n\
+                   1180301018771,トヨタ\0自動車,愛知県,豊田市,\n";
+        let (companies, rejects) = read_companies(csv.as_bytes()).unwrap();
+        assert_eq!(companies.len(), 1);
+        let got: Vec<(u64, &str)> = rejects
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3, "wrong number of fields (expected 5, got 6)"),
+                (4, "wrong number of fields (expected 5, got 2)"),
+                (5, "name contains a NUL character"),
+            ]
+        );
     }
 
     #[test]

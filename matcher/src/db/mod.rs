@@ -7,7 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{PgPool, Row, SqlitePool};
 
@@ -17,12 +18,23 @@ pub mod import;
 pub mod postings;
 
 pub use import::{CompanyReject, ImportSummary};
-pub use postings::{LoadOutcome, LoadedPosting, RunLoad};
+pub use postings::{LoadOutcome, LoadedPosting, LoadedSnapshot, PartnerLoad};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("unsupported database URL (expected postgres://… or sqlite:…): {0}")]
     UnsupportedUrl(String),
+    #[error("invalid database URL {url}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error(
+        "cannot connect to PostgreSQL at {host}:{port}: {cause} (DATABASE_CONNECT_TIMEOUT_SECS \
+         sets how long to wait)"
+    )]
+    Connect {
+        host: String,
+        port: u16,
+        cause: String,
+    },
     #[error("cannot create the directory for the SQLite database {path}: {source}")]
     CreateDir {
         path: String,
@@ -35,13 +47,18 @@ pub enum DbError {
     #[error("companies table holds an invalid corporate number: {0}")]
     BadCompany(#[from] CorporateNumberError),
     #[error(
-        "run {run_id} is older than run {newer} already loaded for partner {partner}; \
-         loading it would roll that partner's postings back"
+        "partner {partner}'s posting {posting_id} (upload {upload_id}, line {line}) links to \
+         corporate number {corporate_number}, which is not in the companies table{}; \
+         import the company master, then load again",
+        if *others > 0 { format!(" ({others} more such numbers)") } else { String::new() }
     )]
-    OutOfOrder {
-        run_id: String,
+    UnknownCompany {
         partner: String,
-        newer: String,
+        posting_id: String,
+        upload_id: String,
+        line: u64,
+        corporate_number: String,
+        others: usize,
     },
     #[error("{0}")]
     Import(#[from] import::ImportError),
@@ -59,10 +76,15 @@ impl Db {
     /// directory are created when missing).
     pub async fn connect(url: &str) -> Result<Self, DbError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| DbError::InvalidUrl {
+                url: redact_url(url),
+                reason: redact_text(&e.to_string(), url),
+            })?;
+            probe(&options).await?;
             let pool = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect(url)
+                .connect_with(options)
                 .await?;
             Ok(Self::Postgres(pool))
         } else if url.starts_with("sqlite:") {
@@ -85,7 +107,7 @@ impl Db {
                 .await?;
             Ok(Self::Sqlite(pool))
         } else {
-            Err(DbError::UnsupportedUrl(url.to_string()))
+            Err(DbError::UnsupportedUrl(redact_url(url)))
         }
     }
 
@@ -178,6 +200,69 @@ macro_rules! company_from_row {
 company_from_row!(company_from_pg, PgRow);
 company_from_row!(company_from_sqlite, SqliteRow);
 
+/// One connection first, with a short timeout, so that a closed port or an unreachable host
+/// is reported in seconds with its cause, not as a pool timing out after 30 s.
+async fn probe(options: &PgConnectOptions) -> Result<(), DbError> {
+    let secs = std::env::var("DATABASE_CONNECT_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let failed = |cause: String| DbError::Connect {
+        host: options.get_host().to_string(),
+        port: options.get_port(),
+        cause,
+    };
+    match tokio::time::timeout(
+        Duration::from_secs(secs),
+        PgConnection::connect_with(options),
+    )
+    .await
+    {
+        Err(_) => Err(failed(format!("no answer within {secs} s"))),
+        Ok(Err(sqlx::Error::Io(e))) => Err(failed(e.to_string())),
+        Ok(Err(e)) => Err(failed(e.to_string())),
+        Ok(Ok(conn)) => {
+            conn.close().await.ok();
+            Ok(())
+        }
+    }
+}
+
+/// A URL with its password (and any `password=` parameter) replaced by `***`: what may be
+/// printed or logged.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = scheme_end + 3;
+        let authority_end = out[rest..]
+            .find(['/', '?', '#'])
+            .map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..authority_end].rfind('@') {
+            let userinfo = &out[rest..rest + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest + colon + 1..rest + at, "***");
+            }
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (base, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{base}{}", query.join("&"));
+    }
+    out
+}
+
+/// `text` with the URL, if it quotes it, redacted.
+fn redact_text(text: &str, url: &str) -> String {
+    text.replace(url, &redact_url(url))
+}
+
 /// The file behind a `sqlite:` URL, if it names one (not `:memory:`).
 fn sqlite_file(url: &str) -> Option<&Path> {
     let rest = url
@@ -190,6 +275,39 @@ fn sqlite_file(url: &str) -> Option<&Path> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printed_urls_never_carry_a_password() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db.example:5432/jobs?sslmode=require"),
+            "postgres://app:***@db.example:5432/jobs?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgress://app:p@ss@db/x"),
+            "postgress://app:***@db/x"
+        );
+        assert_eq!(
+            redact_url("postgres://db/x?user=a&password=s3cret"),
+            "postgres://db/x?user=a&password=***"
+        );
+        assert_eq!(redact_url("sqlite://.data/m.db"), "sqlite://.data/m.db");
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_reported_with_host_port_and_cause_in_seconds() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = Db::connect(&format!("postgres://u:secret@127.0.0.1:{port}/db"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+        assert!(err.to_lowercase().contains("refused"), "{err}");
+        assert!(!err.contains("secret"), "{err}");
+    }
 
     #[test]
     fn sqlite_urls_name_their_file_and_memory_names_none() {

@@ -25,19 +25,30 @@ pub struct LoadedPosting {
     pub match_method: String,
 }
 
-/// What one load writes.
+/// What one load writes for one partner: its snapshot from one run. Partners load in
+/// transactions of their own, so that one partner's refusal or failure never holds another's.
 #[derive(Debug, Clone)]
-pub struct RunLoad<'a> {
+pub struct PartnerLoad<'a> {
     pub run_id: &'a str,
-    /// Every partner among the run's inputs, whether or not any of its postings matched: the
-    /// run holds each one's full snapshot.
-    pub partners: &'a [String],
+    pub partner: &'a str,
+    /// The newest of the partner's uploads in the run (UUIDv7 text, so it orders by the time
+    /// the partner sent it): a partner's snapshots apply in this order, whatever the runs.
+    pub upload_id: &'a str,
+    /// Digest of the run's manifest(s): a run matched again after it was loaded has another,
+    /// and is loaded again.
+    pub digest: &'a str,
     /// When the snapshot was taken (the run's start): first_seen / last_seen / closed_at.
     pub seen_at: DateTime<Utc>,
-    /// At most one row per (partner, posting_id).
+    /// The partner's linked postings, at most one row per posting_id.
     pub postings: &'a [LoadedPosting],
     /// Rows per INSERT statement.
     pub batch_rows: usize,
+    /// Set when the snapshot's own rows say it must be held (no valid rows, too many
+    /// rejected): applied after the ordering checks, so an old upload is superseded instead.
+    pub hold: Option<String>,
+    /// Largest share of the partner's open postings the snapshot may close; `None` when an
+    /// operator approved it.
+    pub max_close_share: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -52,11 +63,18 @@ pub struct LoadCounts {
     pub closed: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadOutcome {
     Loaded(LoadCounts),
-    /// This run was loaded before: nothing was written.
+    /// This snapshot (same run, same manifest digest) was loaded before: nothing was written.
     AlreadyLoaded,
+    /// A newer snapshot of the partner is loaded already: nothing was written.
+    Superseded {
+        run_id: String,
+        upload_id: Option<String>,
+    },
+    /// The snapshot looks wrong and waits for an operator: nothing was written.
+    Held(String),
 }
 
 const INSERT_COLUMNS: &str = "INSERT INTO job_postings (partner, posting_id, corporate_number, \
@@ -76,18 +94,29 @@ const ON_CONFLICT: &str = " ON CONFLICT (partner, posting_id) DO UPDATE SET \
      match_method = excluded.match_method, run_id = excluded.run_id, \
      last_seen = excluded.last_seen, closed_at = NULL";
 
-const NEWEST_LOADED: &str =
-    "SELECT max(run_id) FROM loads WHERE status = 'loaded' AND partner = $1";
+const NEWEST_LOADED: &str = "SELECT run_id, upload_id, manifest_digest FROM loads \
+     WHERE status = 'loaded' AND partner = $1 \
+     ORDER BY coalesce(upload_id, '') DESC, run_id DESC LIMIT 1";
 const COUNT_ALL: &str = "SELECT count(*) FROM job_postings WHERE partner = $1";
 const COUNT_OPEN: &str =
     "SELECT count(*) FROM job_postings WHERE partner = $1 AND closed_at IS NULL";
-const CLOSE_ABSENT: &str = "UPDATE job_postings SET closed_at = $2 \
-     WHERE partner = $1 AND closed_at IS NULL AND run_id <> $3";
+const OPEN_IDS: &str =
+    "SELECT posting_id FROM job_postings WHERE partner = $1 AND closed_at IS NULL";
+const CLOSE_PG: &str = "UPDATE job_postings SET closed_at = $2 \
+     WHERE partner = $1 AND closed_at IS NULL AND posting_id = ANY($3::text[])";
+const CLOSE_SQLITE: &str = "UPDATE job_postings SET closed_at = ?2 \
+     WHERE partner = ?1 AND closed_at IS NULL AND posting_id IN (SELECT value FROM json_each(?3))";
+const MISSING_PG: &str = "SELECT n FROM UNNEST($1::text[]) AS n \
+     WHERE NOT EXISTS (SELECT 1 FROM companies c WHERE c.corporate_number = n)";
+const MISSING_SQLITE: &str = "SELECT value FROM json_each(?1) \
+     WHERE value NOT IN (SELECT corporate_number FROM companies)";
 const RECORD_LOADED: &str = "INSERT INTO loads (run_id, partner, \"rows\", closed, started_at, \
-     finished_at, status, error) VALUES ($1, $2, $3, $4, $5, $6, 'loaded', NULL) \
+     finished_at, status, error, upload_id, manifest_digest) \
+     VALUES ($1, $2, $3, $4, $5, $6, 'loaded', NULL, $7, $8) \
      ON CONFLICT (run_id, partner) DO UPDATE SET \"rows\" = excluded.\"rows\", \
      closed = excluded.closed, started_at = excluded.started_at, \
-     finished_at = excluded.finished_at, status = 'loaded', error = NULL";
+     finished_at = excluded.finished_at, status = 'loaded', error = NULL, \
+     upload_id = excluded.upload_id, manifest_digest = excluded.manifest_digest";
 // A failed attempt is recorded for operators, but never over a successful load.
 const RECORD_FAILED: &str = "INSERT INTO loads (run_id, partner, \"rows\", closed, started_at, \
      finished_at, status, error) VALUES ($1, $2, 0, 0, $3, $4, 'failed', $5) \
@@ -101,10 +130,10 @@ fn lite(sql: &str) -> String {
 }
 
 impl Db {
-    /// Upserts a run's linked postings and closes what its partners' snapshots no longer
-    /// carry, in one transaction: on any error nothing is written (a failed attempt is then
-    /// noted in `loads`), so a load can simply be run again.
-    pub async fn load_run(&self, load: &RunLoad<'_>) -> Result<LoadOutcome, DbError> {
+    /// Applies one partner's snapshot in one transaction: upserts its linked postings and
+    /// closes the open ones it no longer carries. On any error nothing is written (the failed
+    /// attempt is then noted in `loads`), so a load can simply be run again.
+    pub async fn load_partner(&self, load: &PartnerLoad<'_>) -> Result<LoadOutcome, DbError> {
         let started_at = Utc::now();
         let result = match self {
             Self::Postgres(pool) => {
@@ -130,7 +159,6 @@ impl Db {
                     Ok(outcome @ LoadOutcome::Loaded(_)) => tx.commit().await.map(|()| outcome),
                     Ok(outcome) => tx.rollback().await.map(|()| outcome),
                     Err(e) => {
-                        // Release the transaction (and its locks) before noting the failure.
                         drop(tx);
                         return self.failed(load, started_at, e).await;
                     }
@@ -145,13 +173,11 @@ impl Db {
 
     async fn failed(
         &self,
-        load: &RunLoad<'_>,
+        load: &PartnerLoad<'_>,
         started_at: DateTime<Utc>,
         e: DbError,
     ) -> Result<LoadOutcome, DbError> {
-        if !matches!(e, DbError::OutOfOrder { .. }) {
-            self.record_failure(load, started_at, &e.to_string()).await;
-        }
+        self.record_failure(load, started_at, &e.to_string()).await;
         Err(e)
     }
 
@@ -164,33 +190,153 @@ impl Db {
         })
     }
 
-    async fn record_failure(&self, load: &RunLoad<'_>, started_at: DateTime<Utc>, error: &str) {
-        for partner in load.partners {
-            let done = match self {
-                Self::Postgres(pool) => sqlx::query(RECORD_FAILED)
-                    .bind(load.run_id)
-                    .bind(partner)
-                    .bind(started_at)
-                    .bind(Utc::now())
-                    .bind(error)
-                    .execute(pool)
-                    .await
-                    .map(drop),
-                Self::Sqlite(pool) => sqlx::query(&lite(RECORD_FAILED))
-                    .bind(load.run_id)
-                    .bind(partner)
-                    .bind(started_at)
-                    .bind(Utc::now())
-                    .bind(error)
-                    .execute(pool)
-                    .await
-                    .map(drop),
-            };
-            if let Err(e) = done {
-                tracing::warn!(error = %e, run_id = load.run_id, "could not record the failed load");
+    /// Every `(run_id, partner)` loaded: which uploads from before upload states existed
+    /// are in the database already.
+    pub async fn loaded_pairs(
+        &self,
+    ) -> Result<std::collections::HashSet<(String, String)>, DbError> {
+        const SQL: &str = "SELECT run_id, partner FROM loads WHERE status = 'loaded'";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        }
+        .into_iter()
+        .collect())
+    }
+
+    /// Per partner, its newest loaded snapshot: `(partner, run_id, upload_id, rows, finished_at)`.
+    pub async fn loaded_snapshots(&self) -> Result<Vec<LoadedSnapshot>, DbError> {
+        const SQL: &str = "SELECT partner, run_id, upload_id, \"rows\", closed, finished_at FROM ( \
+             SELECT l.*, row_number() OVER (PARTITION BY partner \
+               ORDER BY coalesce(upload_id, '') DESC, run_id DESC) AS n \
+             FROM loads l WHERE status = 'loaded') t WHERE n = 1 ORDER BY partner";
+        Ok(match self {
+            Self::Postgres(pool) => {
+                sqlx::query_as::<
+                    _,
+                    (
+                        String,
+                        String,
+                        Option<String>,
+                        i64,
+                        i64,
+                        Option<DateTime<Utc>>,
+                    ),
+                >(SQL)
+                .fetch_all(pool)
+                .await?
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query_as::<
+                    _,
+                    (
+                        String,
+                        String,
+                        Option<String>,
+                        i64,
+                        i64,
+                        Option<DateTime<Utc>>,
+                    ),
+                >(SQL)
+                .fetch_all(pool)
+                .await?
             }
         }
+        .into_iter()
+        .map(
+            |(partner, run_id, upload_id, rows, closed, finished_at)| LoadedSnapshot {
+                partner,
+                run_id,
+                upload_id,
+                rows,
+                closed,
+                finished_at,
+            },
+        )
+        .collect())
     }
+
+    async fn record_failure(&self, load: &PartnerLoad<'_>, started_at: DateTime<Utc>, error: &str) {
+        let done = match self {
+            Self::Postgres(pool) => sqlx::query(RECORD_FAILED)
+                .bind(load.run_id)
+                .bind(load.partner)
+                .bind(started_at)
+                .bind(Utc::now())
+                .bind(error)
+                .execute(pool)
+                .await
+                .map(drop),
+            Self::Sqlite(pool) => sqlx::query(&lite(RECORD_FAILED))
+                .bind(load.run_id)
+                .bind(load.partner)
+                .bind(started_at)
+                .bind(Utc::now())
+                .bind(error)
+                .execute(pool)
+                .await
+                .map(drop),
+        };
+        if let Err(e) = done {
+            tracing::warn!(error = %e, run_id = load.run_id, "could not record the failed load");
+        }
+    }
+}
+
+/// A partner's newest loaded snapshot, for `matcher status`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoadedSnapshot {
+    pub partner: String,
+    pub run_id: String,
+    pub upload_id: Option<String>,
+    pub rows: i64,
+    pub closed: i64,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a loaded snapshot `(run, upload, digest)` makes this load superseded or a repeat.
+fn already_decided(
+    newest: Option<(String, Option<String>, Option<String>)>,
+    load: &PartnerLoad<'_>,
+) -> Option<LoadOutcome> {
+    let (run, upload, digest) = newest?;
+    if (upload.as_deref().unwrap_or(""), run.as_str()) > (load.upload_id, load.run_id) {
+        return Some(LoadOutcome::Superseded {
+            run_id: run,
+            upload_id: upload,
+        });
+    }
+    (run == load.run_id && digest.as_deref() == Some(load.digest))
+        .then_some(LoadOutcome::AlreadyLoaded)
+}
+
+/// The snapshot guard's last check: how much of the partner's open listing it would close.
+fn close_guard(load: &PartnerLoad<'_>, open: usize, closing: usize) -> Option<String> {
+    let max = load.max_close_share?;
+    let share = closing as f64 / open.max(1) as f64;
+    (open > 0 && share > max).then(|| {
+        format!(
+            "would close {closing} of the partner's {open} open postings ({:.0}%, more than the {:.0}% allowed)",
+            share * 100.0,
+            max * 100.0
+        )
+    })
+}
+
+/// The first row linking to a company missing from the master, named.
+fn unknown_company(load: &PartnerLoad<'_>, missing: &[String]) -> Option<DbError> {
+    let row = load
+        .postings
+        .iter()
+        .find(|p| missing.contains(&p.corporate_number.to_string()))?;
+    Some(DbError::UnknownCompany {
+        partner: load.partner.to_string(),
+        posting_id: row.posting.posting_id.clone(),
+        upload_id: row.upload_id.clone(),
+        line: row.line,
+        corporate_number: row.corporate_number.to_string(),
+        others: missing.len() - 1,
+    })
 }
 
 /// Before-and-after counts of one partner's rows, from which the load's counts follow.
@@ -200,7 +346,7 @@ struct Tally {
     open: i64,
 }
 
-fn counts(load: &RunLoad<'_>, before: &Tally, after: &Tally, closed: u64) -> LoadCounts {
+fn counts(load: &PartnerLoad<'_>, before: &Tally, after: &Tally, closed: u64) -> LoadCounts {
     let inserted = after.all - before.all;
     // open_after = open_before + inserted + reopened - closed
     let reopened = after.open - before.open - inserted + closed as i64;
@@ -212,101 +358,131 @@ fn counts(load: &RunLoad<'_>, before: &Tally, after: &Tally, closed: u64) -> Loa
     }
 }
 
-fn rows_of(load: &RunLoad<'_>, partner: &str) -> i64 {
-    load.postings
-        .iter()
-        .filter(|p| p.partner == partner)
-        .count() as i64
-}
-
 macro_rules! load_body {
-    ($tx:ident, $load:ident, $started_at:ident, $sql:expr, $upsert:ident) => {{
-        for partner in $load.partners {
-            let newest: Option<String> = sqlx::query_scalar(&$sql(NEWEST_LOADED))
-                .bind(partner)
-                .fetch_one(&mut **$tx)
+    ($tx:ident, $load:ident, $started_at:ident, $sql:expr, $upsert:ident, $close:expr, $missing:expr, $list:expr) => {{
+        let newest: Option<(String, Option<String>, Option<String>)> =
+            sqlx::query_as(&$sql(NEWEST_LOADED))
+                .bind($load.partner)
+                .fetch_optional(&mut **$tx)
                 .await?;
-            match newest {
-                Some(newest) if newest.as_str() == $load.run_id => {
-                    return Ok(LoadOutcome::AlreadyLoaded);
-                }
-                Some(newest) if newest.as_str() > $load.run_id => {
-                    return Err(DbError::OutOfOrder {
-                        run_id: $load.run_id.to_string(),
-                        partner: partner.clone(),
-                        newer: newest,
-                    });
-                }
-                _ => {}
-            }
+        if let Some(outcome) = already_decided(newest, $load) {
+            return Ok(outcome);
         }
-        let mut before = Tally::default();
-        for partner in $load.partners {
-            before.all += sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
-                .bind(partner)
-                .fetch_one(&mut **$tx)
-                .await?;
-            before.open += sqlx::query_scalar::<_, i64>(&$sql(COUNT_OPEN))
-                .bind(partner)
-                .fetch_one(&mut **$tx)
-                .await?;
+        if let Some(reason) = &$load.hold {
+            return Ok(LoadOutcome::Held(reason.clone()));
         }
+        let open: Vec<String> = sqlx::query_scalar(&$sql(OPEN_IDS))
+            .bind($load.partner)
+            .fetch_all(&mut **$tx)
+            .await?;
+        let carried: std::collections::HashSet<&str> = $load
+            .postings
+            .iter()
+            .map(|p| p.posting.posting_id.as_str())
+            .collect();
+        let closing: Vec<String> = open
+            .iter()
+            .filter(|id| !carried.contains(id.as_str()))
+            .cloned()
+            .collect();
+        if let Some(reason) = close_guard($load, open.len(), closing.len()) {
+            return Ok(LoadOutcome::Held(reason));
+        }
+        let mut numbers: Vec<String> = $load
+            .postings
+            .iter()
+            .map(|p| p.corporate_number.to_string())
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let missing: Vec<String> = sqlx::query_scalar($missing)
+            .bind($list(numbers))
+            .fetch_all(&mut **$tx)
+            .await?;
+        if let Some(e) = unknown_company($load, &missing) {
+            return Err(e);
+        }
+        let tally = |all: i64, open: i64| Tally { all, open };
+        let before = tally(
+            sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
+                .bind($load.partner)
+                .fetch_one(&mut **$tx)
+                .await?,
+            open.len() as i64,
+        );
         for batch in $load.postings.chunks($load.batch_rows.max(1)) {
             $upsert($tx, $load, batch).await?;
         }
-        let mut after = Tally::default();
-        let mut closed = 0;
-        for partner in $load.partners {
-            let closed_here = sqlx::query(&$sql(CLOSE_ABSENT))
-                .bind(partner)
-                .bind($load.seen_at)
-                .bind($load.run_id)
-                .execute(&mut **$tx)
-                .await?
-                .rows_affected();
-            closed += closed_here;
-            after.all += sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
-                .bind(partner)
+        let closed = sqlx::query($close)
+            .bind($load.partner)
+            .bind($load.seen_at)
+            .bind($list(closing))
+            .execute(&mut **$tx)
+            .await?
+            .rows_affected();
+        let after = tally(
+            sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
+                .bind($load.partner)
                 .fetch_one(&mut **$tx)
-                .await?;
-            after.open += sqlx::query_scalar::<_, i64>(&$sql(COUNT_OPEN))
-                .bind(partner)
+                .await?,
+            sqlx::query_scalar::<_, i64>(&$sql(COUNT_OPEN))
+                .bind($load.partner)
                 .fetch_one(&mut **$tx)
-                .await?;
-            sqlx::query(&$sql(RECORD_LOADED))
-                .bind($load.run_id)
-                .bind(partner)
-                .bind(rows_of($load, partner))
-                .bind(closed_here as i64)
-                .bind($started_at)
-                .bind(Utc::now())
-                .execute(&mut **$tx)
-                .await?;
-        }
+                .await?,
+        );
+        sqlx::query(&$sql(RECORD_LOADED))
+            .bind($load.run_id)
+            .bind($load.partner)
+            .bind($load.postings.len() as i64)
+            .bind(closed as i64)
+            .bind($started_at)
+            .bind(Utc::now())
+            .bind($load.upload_id)
+            .bind($load.digest)
+            .execute(&mut **$tx)
+            .await?;
         Ok(LoadOutcome::Loaded(counts($load, &before, &after, closed)))
     }};
 }
 
 async fn load_pg(
     tx: &mut Transaction<'static, Postgres>,
-    load: &RunLoad<'_>,
+    load: &PartnerLoad<'_>,
     started_at: DateTime<Utc>,
 ) -> Result<LoadOutcome, DbError> {
-    load_body!(tx, load, started_at, str::to_string, upsert_pg)
+    load_body!(
+        tx,
+        load,
+        started_at,
+        str::to_string,
+        upsert_pg,
+        CLOSE_PG,
+        MISSING_PG,
+        |v: Vec<String>| v
+    )
 }
 
 async fn load_sqlite(
     tx: &mut Transaction<'static, Sqlite>,
-    load: &RunLoad<'_>,
+    load: &PartnerLoad<'_>,
     started_at: DateTime<Utc>,
 ) -> Result<LoadOutcome, DbError> {
-    load_body!(tx, load, started_at, lite, upsert_sqlite)
+    load_body!(
+        tx,
+        load,
+        started_at,
+        lite,
+        upsert_sqlite,
+        CLOSE_SQLITE,
+        MISSING_SQLITE,
+        |v: Vec<String>| { serde_json::Value::from(v).to_string() }
+    )
 }
 
 /// One statement per batch: the batch goes over as 18 arrays, unnested server-side.
 async fn upsert_pg(
     tx: &mut Transaction<'static, Postgres>,
-    load: &RunLoad<'_>,
+    load: &PartnerLoad<'_>,
     batch: &[LoadedPosting],
 ) -> Result<(), DbError> {
     let text = |f: fn(&LoadedPosting) -> &str| -> Vec<&str> { batch.iter().map(f).collect() };
@@ -361,7 +537,7 @@ const SQLITE_MAX_ROWS: usize = 1_500;
 
 async fn upsert_sqlite(
     tx: &mut Transaction<'static, Sqlite>,
-    load: &RunLoad<'_>,
+    load: &PartnerLoad<'_>,
     batch: &[LoadedPosting],
 ) -> Result<(), DbError> {
     for batch in batch.chunks(SQLITE_MAX_ROWS) {

@@ -54,6 +54,9 @@ pub struct FileStats {
     pub sha256: String,
     pub bytes: u64,
     pub rows: u64,
+    /// Of `rows`, accepted and rejected by the contract.
+    pub valid: u64,
+    pub rejected: u64,
     pub encoding: &'static str,
 }
 
@@ -86,11 +89,12 @@ pub fn read_postings(
         upload_id: upload_id.clone(),
         line,
     };
-    let mut rows = 0;
+    let (mut rows, mut valid) = (0, 0);
     for outcome in reader.by_ref() {
         rows += 1;
         match outcome {
             RowOutcome::Valid { line, posting } => {
+                valid += 1;
                 if shard.is_none_or(|s| s.owns_posting(&partner, &posting.posting_id)) {
                     into.origins.push(origin(line));
                     into.postings.push(posting);
@@ -116,6 +120,8 @@ pub fn read_postings(
         sha256,
         bytes,
         rows,
+        valid,
+        rejected: rows - valid,
         encoding,
     })
 }
@@ -186,7 +192,7 @@ impl Read for BlockingRead {
 mod tests {
     use super::*;
 
-    const FILE: &str = "posting_id,company_name,job_title\nA1,株式会社甲,事務\n\nA2,,営業\nA3,株式会社乙,\"多\n行\"\nA4,株式会社丙,倉庫\n";
+    const FILE: &str = "posting_id,company_name,job_title,description\nA1,株式会社甲,事務,\n\nA2,,営業,\nA3,株式会社乙,倉庫,\"多\n行\"\nA4,株式会社丙,倉庫,\n";
 
     #[test]
     fn a_file_is_hashed_whole_and_every_record_is_kept_or_rejected_with_its_line() {
@@ -195,6 +201,7 @@ mod tests {
         assert_eq!(stats.bytes, FILE.len() as u64);
         assert_eq!(stats.sha256, hex::encode(Sha256::digest(FILE.as_bytes())));
         assert_eq!(stats.rows, 4);
+        assert_eq!((stats.valid, stats.rejected), (3, 1));
         let lines: Vec<u64> = batch.origins.iter().map(|o| o.line).collect();
         assert_eq!(lines, [2, 5, 7]);
         assert_eq!(batch.rejected.len(), 1);

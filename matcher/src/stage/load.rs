@@ -1,23 +1,31 @@
 //! The load stage: a finished run's `matched.csv` from the store into `job_postings`.
 //!
 //! Separate from matching so that a failed load is re-run alone. The run's manifest says
-//! which partners' snapshots the run holds (all its inputs, matched or not); its presence is
-//! also what says the run is complete. A sharded run (`runs/<run>/shards/<i>-of-<n>/`) is
-//! loaded as one once all of its shards are complete. When a run holds several uploads of one
-//! partner, the partner's snapshot is their union (a repeated posting id takes its last row).
+//! which partners' snapshots the run holds (all its inputs, matched or not; quarantined
+//! uploads are not among them); its presence is also what says the run is complete. A sharded
+//! run (`runs/<run>/shards/<i>-of-<n>/`) is loaded as one once all of its shards are complete.
+//! When a run holds several uploads of one partner, the partner's snapshot is their union (a
+//! repeated posting id takes its last row).
+//!
+//! Each partner loads on its own: its snapshot is applied, or found loaded already (same run,
+//! same manifest digest), superseded (a newer upload of the partner is loaded), held by the
+//! snapshot guard, or failed, and the uploads' states say which.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use postings::layout::{self, RunFile};
 use postings::store::{Store, StoreError};
-use postings::{Posting, RunId};
+use postings::{Posting, RunId, UploadId};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
+use super::guard::{Guard, SnapshotRows};
+use super::load_outcome::{partner_report, record_outcome};
 use crate::company::CorporateNumber;
 use crate::db::postings::LoadCounts;
-use crate::db::{Db, DbError, LoadOutcome, LoadedPosting, RunLoad};
+use crate::db::{Db, DbError, LoadOutcome, LoadedPosting, PartnerLoad};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -34,14 +42,23 @@ pub enum LoadError {
         count: u32,
         have: Vec<u32>,
     },
-    #[error("{key}: invalid manifest: {reason}")]
-    Manifest { key: String, reason: String },
+    #[error(
+        "{key}: invalid manifest: {reason}; `matcher match --run-id {run_id}` writes the run's \
+         files again from its recorded inputs"
+    )]
+    Manifest {
+        key: String,
+        run_id: String,
+        reason: String,
+    },
     #[error("{key} line {line}: {reason}")]
     Row {
         key: String,
         line: u64,
         reason: String,
     },
+    #[error("upload {0} is not held: only a held upload can be approved")]
+    NotHeld(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -50,11 +67,18 @@ pub enum LoadError {
 pub struct LoadOptions {
     /// Rows per INSERT statement.
     pub batch_rows: usize,
+    pub guard: Guard,
+    /// An operator approved this held upload: its partner's snapshot skips the guard.
+    pub approve: Option<UploadId>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { batch_rows: 5_000 }
+        Self {
+            batch_rows: 5_000,
+            guard: Guard::default(),
+            approve: None,
+        }
     }
 }
 
@@ -62,13 +86,34 @@ impl Default for LoadOptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadReport {
     pub run_id: String,
-    pub partners: Vec<String>,
+    /// One entry per partner among the run's inputs.
+    pub partners: Vec<PartnerReport>,
     /// Rows in matched.csv.
     pub matched_rows: u64,
     /// Rows superseded by a later row with the same (partner, posting_id).
     pub duplicates: u64,
-    /// `false` when the run had been loaded before and nothing was written.
+    /// `true` when at least one partner's snapshot was written.
     pub loaded: bool,
+    /// Totals over the partners written.
+    #[serde(flatten)]
+    pub counts: LoadCounts,
+}
+
+impl LoadReport {
+    pub fn failed(&self) -> impl Iterator<Item = &PartnerReport> {
+        self.partners.iter().filter(|p| p.outcome == "failed")
+    }
+}
+
+/// One partner's part of a load.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartnerReport {
+    pub partner: String,
+    pub uploads: Vec<String>,
+    /// loaded | already_loaded | superseded | held | failed
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[serde(flatten)]
     pub counts: LoadCounts,
 }
@@ -81,6 +126,8 @@ struct ManifestHead {
     #[serde(default)]
     shard: Option<ShardHead>,
     inputs: Vec<InputHead>,
+    #[serde(default)]
+    quarantined: Vec<QuarantinedHead>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -89,9 +136,23 @@ struct ShardHead {
     count: u32,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 struct InputHead {
     partner: String,
+    upload_id: String,
+    #[serde(default)]
+    rows: u64,
+    #[serde(default)]
+    valid: Option<u64>,
+    #[serde(default)]
+    rejected: u64,
+    #[serde(default)]
+    declared_empty: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct QuarantinedHead {
+    upload_id: String,
 }
 
 /// One row of matched.csv, by column name.
@@ -123,6 +184,14 @@ struct Part {
     matched_key: String,
 }
 
+/// One partner's snapshot in the run.
+#[derive(Debug, Default)]
+pub(super) struct Snapshot {
+    /// Oldest first (UUIDv7 text sorts by time).
+    pub(super) uploads: BTreeSet<String>,
+    pub(super) rows: SnapshotRows,
+}
+
 pub async fn load_run(
     db: &Db,
     store: &Store,
@@ -130,25 +199,32 @@ pub async fn load_run(
     options: &LoadOptions,
 ) -> Result<LoadReport, LoadError> {
     let run = run_id.to_string();
-    let mut partners = BTreeSet::new();
+    let mut inputs: BTreeMap<String, InputHead> = BTreeMap::new();
+    let mut quarantined = BTreeSet::new();
     let mut started_at = None;
+    let mut digest = Sha256::new();
     let mut rows = Vec::new();
     for part in parts(store, run_id).await? {
-        let manifest = read_manifest(store, &part.manifest_key).await?;
+        let body = get(store, &part.manifest_key).await?;
+        digest.update(part.manifest_key.as_bytes());
+        digest.update(&body);
+        let manifest = parse_manifest(&part.manifest_key, run_id, &body)?;
+        let bad = |reason: String| LoadError::Manifest {
+            key: part.manifest_key.clone(),
+            run_id: run.clone(),
+            reason,
+        };
         if manifest.run_id != run {
-            return Err(LoadError::Manifest {
-                key: part.manifest_key,
-                reason: format!("it names run {}", manifest.run_id),
-            });
+            return Err(bad(format!("it names run {}", manifest.run_id)));
         }
         let at = DateTime::parse_from_rfc3339(&manifest.started_at)
-            .map_err(|e| LoadError::Manifest {
-                key: part.manifest_key.clone(),
-                reason: format!("started_at {:?}: {e}", manifest.started_at),
-            })?
+            .map_err(|e| bad(format!("started_at {:?}: {e}", manifest.started_at)))?
             .with_timezone(&Utc);
         started_at = Some(started_at.map_or(at, |s: DateTime<Utc>| s.min(at)));
-        partners.extend(manifest.inputs.into_iter().map(|i| i.partner));
+        quarantined.extend(manifest.quarantined.into_iter().map(|q| q.upload_id));
+        for input in manifest.inputs {
+            inputs.insert(input.upload_id.clone(), input);
+        }
         let body = get(store, &part.matched_key).await?;
         let key = part.matched_key.clone();
         let parsed = tokio::task::spawn_blocking(move || parse_matched(&key, &body))
@@ -160,10 +236,31 @@ pub async fn load_run(
             })??;
         rows.extend(parsed);
     }
-    let partners: Vec<String> = partners.into_iter().collect();
+    let digest = hex::encode(digest.finalize());
+    // An upload one shard could not use is left out whole, so the partner's snapshot is
+    // never a part of a file.
+    let mut snapshots: BTreeMap<String, Snapshot> = BTreeMap::new();
+    for input in inputs
+        .values()
+        .filter(|i| !quarantined.contains(&i.upload_id))
+    {
+        let s = snapshots.entry(input.partner.clone()).or_default();
+        s.uploads.insert(input.upload_id.clone());
+        s.rows.rows += input.rows;
+        s.rows.rejected += input.rejected;
+        s.rows.valid = match (s.uploads.len(), s.rows.valid, input.valid) {
+            (1, _, v) => v,
+            (_, Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+        if s.uploads.last() == Some(&input.upload_id) {
+            s.rows.declared_empty = input.declared_empty;
+        }
+    }
+    rows.retain(|(_, p)| !quarantined.contains(&p.upload_id));
     if let Some((line, key, partner)) = rows
         .iter()
-        .find(|(_, p)| !partners.contains(&p.partner))
+        .find(|(_, p)| !snapshots.contains_key(&p.partner))
         .map(|(key, p)| (p.line, key.clone(), p.partner.clone()))
     {
         return Err(LoadError::Row {
@@ -182,26 +279,59 @@ pub async fn load_run(
             "the same posting id appears more than once for a partner; the last row wins"
         );
     }
-    let load = RunLoad {
-        run_id: &run,
-        partners: &partners,
-        seen_at: started_at.unwrap_or_else(Utc::now),
-        postings: &postings,
-        batch_rows: options.batch_rows,
-    };
-    let outcome = db.load_run(&load).await?;
-    let (loaded, counts) = match outcome {
-        LoadOutcome::Loaded(c) => (true, c),
-        LoadOutcome::AlreadyLoaded => (false, LoadCounts::default()),
-    };
-    Ok(LoadReport {
-        run_id: run,
-        partners,
+    if let Some(approved) = options.approve {
+        let approved = approved.to_string();
+        if !snapshots.values().any(|s| s.uploads.contains(&approved)) {
+            return Err(LoadError::NotHeld(approved));
+        }
+    }
+    let mut by_partner: HashMap<&str, Vec<LoadedPosting>> = HashMap::new();
+    for p in &postings {
+        by_partner
+            .entry(p.partner.as_str())
+            .or_default()
+            .push(p.clone());
+    }
+    let seen_at = started_at.unwrap_or_else(Utc::now);
+    let mut report = LoadReport {
+        run_id: run.clone(),
+        partners: Vec::new(),
         matched_rows,
         duplicates,
-        loaded,
-        counts,
-    })
+        loaded: false,
+        counts: LoadCounts::default(),
+    };
+    for (partner, snapshot) in &snapshots {
+        let newest = snapshot.uploads.last().cloned().unwrap_or_default();
+        let approved = options
+            .approve
+            .is_some_and(|a| snapshot.uploads.contains(&a.to_string()));
+        let load = PartnerLoad {
+            run_id: &run,
+            partner,
+            upload_id: &newest,
+            digest: &digest,
+            seen_at,
+            postings: by_partner.get(partner.as_str()).map_or(&[], Vec::as_slice),
+            batch_rows: options.batch_rows,
+            hold: (!approved)
+                .then(|| options.guard.check_rows(&snapshot.rows))
+                .flatten(),
+            max_close_share: (!approved).then_some(options.guard.max_close_share),
+        };
+        let outcome = db.load_partner(&load).await;
+        let entry = partner_report(partner, snapshot, &outcome);
+        if let Ok(LoadOutcome::Loaded(c)) = &outcome {
+            report.loaded = true;
+            report.counts.rows += c.rows;
+            report.counts.inserted += c.inserted;
+            report.counts.reopened += c.reopened;
+            report.counts.closed += c.closed;
+        }
+        record_outcome(store, run_id, partner, snapshot, &outcome).await;
+        report.partners.push(entry);
+    }
+    Ok(report)
 }
 
 /// The run's whole manifest if there is one, else every shard's (all must be complete).
@@ -233,18 +363,17 @@ async fn parts(store: &Store, run: &RunId) -> Result<Vec<Part>, LoadError> {
     let mut have = Vec::new();
     let mut parts = Vec::new();
     for key in manifests {
-        let m = read_manifest(store, &key).await?;
+        let m = parse_manifest(&key, run, &get(store, &key).await?)?;
+        let bad = |reason: &str| LoadError::Manifest {
+            key: key.clone(),
+            run_id: run.to_string(),
+            reason: reason.into(),
+        };
         let Some(shard) = m.shard else {
-            return Err(LoadError::Manifest {
-                key,
-                reason: "a shard's manifest without its shard".into(),
-            });
+            return Err(bad("a shard's manifest without its shard"));
         };
         if *count.get_or_insert(shard.count) != shard.count {
-            return Err(LoadError::Manifest {
-                key,
-                reason: "shards disagree on their count".into(),
-            });
+            return Err(bad("shards disagree on their count"));
         }
         have.push(shard.index);
         let dir = key.trim_end_matches("manifest.json");
@@ -283,10 +412,10 @@ async fn get(store: &Store, key: &str) -> Result<Bytes, LoadError> {
     })
 }
 
-async fn read_manifest(store: &Store, key: &str) -> Result<ManifestHead, LoadError> {
-    let body = get(store, key).await?;
-    serde_json::from_slice(&body).map_err(|e| LoadError::Manifest {
+fn parse_manifest(key: &str, run: &RunId, body: &[u8]) -> Result<ManifestHead, LoadError> {
+    serde_json::from_slice(body).map_err(|e| LoadError::Manifest {
         key: key.to_string(),
+        run_id: run.to_string(),
         reason: e.to_string(),
     })
 }

@@ -18,6 +18,9 @@ pub struct Manifest {
     pub finished_at: String,
     pub shard: Option<Shard>,
     pub inputs: Vec<InputRecord>,
+    /// Uploads of the plan left out of this run, with the reason.
+    #[serde(default)]
+    pub quarantined: Vec<QuarantinedInput>,
     pub companies: CompaniesInfo,
     /// The engine's `Thresholds`, as recorded.
     pub thresholds: serde_json::Value,
@@ -38,6 +41,24 @@ pub struct InputRecord {
     pub rows: u64,
     /// Charset the file was read with ("utf-8" | "shift_jis").
     pub encoding: String,
+    /// Of `rows`, those the contract accepted and those it rejected (whole file, every shard).
+    #[serde(default)]
+    pub valid: u64,
+    #[serde(default)]
+    pub rejected: u64,
+    /// The partner declared the upload empty on purpose (`?empty=true`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declared_empty: bool,
+}
+
+/// An upload the run could not use (missing, altered, unreadable or invalid): none of its
+/// rows are in the run's files, and its partner's postings are left as they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedInput {
+    pub upload_id: String,
+    pub partner: String,
+    pub key: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

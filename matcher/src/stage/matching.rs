@@ -13,12 +13,13 @@ use serde::Serialize;
 
 use super::companies::{self, CompanySource};
 use super::destination::{self, Destination};
-use super::inputs::{self, BlockingRead, InputBatch};
-use super::manifest::{Counts, InputRecord, Manifest, Timings};
+use super::inputs::InputBatch;
+use super::manifest::{Counts, InputRecord, Manifest, QuarantinedInput, Timings};
 use super::outputs;
 use super::plan;
 use super::resume;
 use super::shard::Shard;
+use super::uploads::{read_one, read_upload, record_states, still_claimed_by};
 use crate::engine::{self, CompanyIndex, Thresholds};
 
 /// Partner and upload id given to the rows of an offline `--postings` file.
@@ -47,6 +48,9 @@ pub enum MatchMode {
         run_id: Option<RunId>,
         /// `None` or a count of 1: unsharded.
         shard: Option<Shard>,
+        /// The id a new unsharded run takes (`matcher run` names it in its lease first);
+        /// `None`: a fresh one.
+        new_run_id: Option<RunId>,
         /// How long a shard other than 0 waits for shard 0 to record the run's inputs.
         plan_wait: Duration,
     },
@@ -63,6 +67,8 @@ pub struct RunSummary {
     pub companies: u64,
     pub counts: Counts,
     pub timings_ms: Timings,
+    /// Uploads the run could not use, with the reason (recorded as their state too).
+    pub quarantined: Vec<QuarantinedInput>,
     #[serde(flatten)]
     pub resumption: Resumption,
 }
@@ -131,6 +137,9 @@ pub async fn run_match(options: MatchOptions) -> anyhow::Result<MatchOutcome> {
                     bytes: 0,
                     rows: 0,
                     encoding: String::new(),
+                    valid: 0,
+                    rejected: 0,
+                    declared_empty: false,
                 }],
                 source: Source::File(postings),
                 companies: CompanySource::Csv(companies),
@@ -145,14 +154,15 @@ pub async fn run_match(options: MatchOptions) -> anyhow::Result<MatchOutcome> {
             companies,
             run_id,
             shard,
+            new_run_id,
             plan_wait,
-        } => (store, companies, run_id, shard, plan_wait),
+        } => (store, companies, run_id.ok_or(new_run_id), shard, plan_wait),
     };
     let shard = shard.filter(|s| s.count > 1);
     // Before claiming anything new: a crash (Spot reclaim, timeout, OOM) between recording a
     // plan and writing its manifest leaves uploads claimed by a run that a retry, under a new
     // run id, would otherwise never match.
-    let resumption = if run_id.is_none() && shard.is_none() {
+    let resumption = if run_id.is_err() && shard.is_none() {
         resume::finish_unfinished_runs(&store, &companies, &thresholds).await?
     } else {
         Resumption::default()
@@ -222,19 +232,19 @@ pub(super) async fn run_job(
 /// The run's plan, or `None` when a new unsharded run finds nothing to take.
 async fn resolve_plan(
     store: &Store,
-    run_id: Option<RunId>,
+    run_id: Result<RunId, Option<RunId>>,
     shard: Option<Shard>,
     wait: Duration,
 ) -> anyhow::Result<Option<plan::Plan>> {
     match (run_id, shard) {
-        (None, None) => {
-            let plan = plan::create_plan(store, &RunId::new(), None).await?;
+        (Err(new), None) => {
+            let plan = plan::create_plan(store, &new.unwrap_or_default(), None).await?;
             Ok((!plan.inputs.is_empty()).then_some(plan))
         }
-        (None, Some(s)) => bail!(
+        (Err(_), Some(s)) => bail!(
             "shard {s} needs the run id its array job shares: pass --run-id, set MATCH_RUN_ID, or run as an AWS Batch array job (AWS_BATCH_JOB_ID)"
         ),
-        (Some(id), shard) => {
+        (Ok(id), shard) => {
             if let Some(plan) = plan::read_plan(store, &id).await? {
                 if let Some(s) = shard {
                     check_shard_layout(store, &id, s).await?;
@@ -311,7 +321,7 @@ async fn execute(
         );
         anyhow::Ok(read)
     };
-    let ((companies, companies_info), (batch, inputs)) =
+    let ((companies, companies_info), (batch, inputs, quarantined)) =
         tokio::try_join!(companies_read, postings_read)?;
     let read_ms = ms(phase);
 
@@ -373,6 +383,7 @@ async fn execute(
         finished_at: super::now_rfc3339(),
         shard: job.shard,
         inputs: inputs.clone(),
+        quarantined: quarantined.clone(),
         companies: companies_info.clone(),
         thresholds: serde_json::to_value(&thresholds)?,
         counts: rendered.counts.clone(),
@@ -381,6 +392,9 @@ async fn execute(
     dest.write(destination::MANIFEST, serde_json::to_vec_pretty(&manifest)?)
         .await?;
     tracing::info!(phase = "write", location = %dest.location(), elapsed_ms = write_ms, "run written");
+    if let Source::Object(store) = &job.source {
+        record_states(store, &job.run_id, &inputs, &quarantined).await;
+    }
     Ok(RunSummary {
         run_id: job.run_id,
         shard: job.shard,
@@ -389,56 +403,53 @@ async fn execute(
         companies: companies_info.count,
         counts: rendered.counts,
         timings_ms: timings,
+        quarantined,
         resumption: Resumption::default(),
     })
 }
 
-/// Reads every input in order, checking each upload against its record as it goes.
-async fn read_inputs(job: &Job) -> anyhow::Result<(InputBatch, Vec<InputRecord>)> {
+/// Reads every input in order, checking each upload against its record as it goes. An
+/// upload that cannot be used (missing, altered, unreadable, invalid) is quarantined: left out
+/// of the run with its reason, while every other upload goes on.
+async fn read_inputs(
+    job: &Job,
+) -> anyhow::Result<(InputBatch, Vec<InputRecord>, Vec<QuarantinedInput>)> {
     let mut batch = InputBatch::default();
     let mut recorded = Vec::with_capacity(job.inputs.len());
+    let mut quarantined = Vec::new();
     for input in &job.inputs {
-        let read: Box<dyn std::io::Read + Send> = match &job.source {
-            Source::File(path) => Box::new(
-                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
-            ),
-            Source::Object(store) => Box::new(BlockingRead::new(
-                store
-                    .reader(&input.key)
-                    .await
-                    .with_context(|| format!("opening {}", input.key))?,
-                tokio::runtime::Handle::current(),
-            )),
+        let read = match &job.source {
+            Source::File(path) => read_one(
+                Box::new(
+                    std::fs::File::open(path)
+                        .with_context(|| format!("opening {}", path.display()))?,
+                ),
+                input,
+                job.shard,
+            )
+            .await?
+            .with_context(|| format!("reading {}", input.key))?,
+            Source::Object(store) => {
+                if !still_claimed_by(store, input, &job.run_id).await? {
+                    continue;
+                }
+                match read_upload(store, input, job.shard).await? {
+                    Ok(read) => read,
+                    Err(reason) => {
+                        tracing::error!(upload_id = %input.upload_id, partner = %input.partner,
+                            key = %input.key, %reason, "upload quarantined; the run goes on without it");
+                        quarantined.push(QuarantinedInput {
+                            upload_id: input.upload_id.clone(),
+                            partner: input.partner.clone(),
+                            key: input.key.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
+                }
+            }
         };
-        let declared = (!input.encoding.is_empty()).then(|| input.encoding.clone());
-        let (partner, upload_id, shard) =
-            (input.partner.clone(), input.upload_id.clone(), job.shard);
-        let (stats, part) = tokio::task::spawn_blocking(move || {
-            let mut part = InputBatch::default();
-            let stats = inputs::read_postings(
-                read,
-                declared.as_deref(),
-                &partner,
-                &upload_id,
-                shard,
-                &mut part,
-            );
-            stats.map(|s| (s, part))
-        })
-        .await?
-        .with_context(|| format!("reading {}", input.key))?;
-        if matches!(job.source, Source::Object(_))
-            && (stats.sha256 != input.sha256 || stats.bytes != input.bytes)
-        {
-            bail!(
-                "{} does not match its upload record: recorded {} bytes, sha256 {}; read {} bytes, sha256 {}",
-                input.key,
-                input.bytes,
-                input.sha256,
-                stats.bytes,
-                stats.sha256
-            );
-        }
+        let (stats, part) = read;
         batch.postings.extend(part.postings);
         batch.origins.extend(part.origins);
         batch.rejected.extend(part.rejected);
@@ -446,12 +457,14 @@ async fn read_inputs(job: &Job) -> anyhow::Result<(InputBatch, Vec<InputRecord>)
             sha256: stats.sha256,
             bytes: stats.bytes,
             rows: stats.rows,
+            valid: stats.valid,
+            rejected: stats.rejected,
             encoding: stats.encoding.to_owned(),
             ..input.clone()
         });
     }
     batch.sort();
-    Ok((batch, recorded))
+    Ok((batch, recorded, quarantined))
 }
 
 /// Every row read ends in exactly one output; a whole run's outputs hold every data row.

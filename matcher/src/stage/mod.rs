@@ -3,14 +3,19 @@
 
 pub mod companies;
 pub mod destination;
+pub mod guard;
 pub mod inputs;
+pub mod lease;
 pub mod load;
+mod load_outcome;
 pub mod manifest;
 pub mod matching;
 pub mod outputs;
 pub mod plan;
 pub mod resume;
 pub mod shard;
+pub mod states;
+pub mod uploads;
 
 pub use matching::{MatchMode, MatchOptions, MatchOutcome, Resumption, RunSummary, run_match};
 

@@ -7,16 +7,28 @@
 //! and read exactly the inputs it lists, so all shards of a run see the same uploads. A
 //! re-run (`--run-id R`) reads R's plan and claims nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use bytes::Bytes;
 use postings::store::{Store, StoreError};
-use postings::{RunId, UploadRecord, layout};
+use postings::{RunId, UploadId, UploadRecord, UploadState, UploadStatus, layout};
 use serde::{Deserialize, Serialize};
 
 use super::manifest::InputRecord;
+use super::states;
+
+/// How long a claim may stand without its run's plan before a later run takes the upload
+/// back (a crash between claiming and recording the plan): `MATCH_CLAIM_LEASE_SECS`,
+/// default 15 minutes; planning takes seconds.
+pub fn claim_lease() -> Duration {
+    let secs = std::env::var("MATCH_CLAIM_LEASE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(900);
+    Duration::from_secs(secs)
+}
 
 /// The body of `consumed/<upload_id>.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,9 +115,9 @@ pub async fn create_plan(
 }
 
 /// Hands claims back after a failure before the plan was recorded, so that the next run
-/// takes those uploads instead of leaving them consumed by a run that never existed. (Only a
-/// crash in that short window can still strand a claim: its marker names the run, and
-/// `matcher match --help` tells the operator how to hand it back.)
+/// takes those uploads instead of leaving them consumed by a run that never existed. (A
+/// crash in that short window leaves a claim without a plan: the next run hands it back
+/// once its lease has expired, see [`stale_claim`].)
 async fn release_all(store: &Store, claimed: &[InputRecord]) {
     for input in claimed {
         if let Err(e) = release(store, &input.upload_id).await {
@@ -133,13 +145,34 @@ pub async fn wait_for_plan(store: &Store, run_id: &RunId, wait: Duration) -> any
 }
 
 async fn claim_new_uploads(store: &Store, run_id: &RunId) -> anyhow::Result<Vec<InputRecord>> {
-    let consumed: BTreeSet<String> = store
+    let known: HashMap<UploadId, UploadStatus> = states::list(store)
+        .await?
+        .into_iter()
+        .map(|s| (s.upload_id, s))
+        .collect();
+    let mut consumed = BTreeSet::new();
+    for meta in store
         .list(layout::CONSUMED_PREFIX)
         .await
         .context("listing consumed uploads")?
-        .into_iter()
-        .filter_map(|m| stem(&m.key).map(str::to_owned))
-        .collect();
+    {
+        let Some(id) = layout::upload_id_of(&meta.key) else {
+            continue;
+        };
+        match stale_claim(store, &id, known.get(&id)).await {
+            Ok(Some(run)) => {
+                tracing::warn!(upload_id = %id, stale_run = %run, "claim by a run that never recorded its plan has expired");
+                release(store, &id.to_string()).await?;
+            }
+            Ok(None) => {
+                consumed.insert(id.to_string());
+            }
+            Err(e) => {
+                tracing::warn!(upload_id = %id, error = format!("{e:#}"), "claim could not be checked; left as it is");
+                consumed.insert(id.to_string());
+            }
+        }
+    }
     let incoming = store
         .list(layout::INCOMING_PREFIX)
         .await
@@ -168,6 +201,15 @@ async fn claim_new_uploads(store: &Store, run_id: &RunId) -> anyhow::Result<Vec<
         match store.put_new(&consumed_key, marker.clone()).await {
             Ok(()) => {
                 tracing::info!(upload_id = %record.upload_id, partner = %record.partner, "upload claimed");
+                states::set_logged(
+                    store,
+                    record.upload_id,
+                    &record.partner,
+                    UploadState::Claimed {
+                        run_id: run_id.clone(),
+                    },
+                )
+                .await;
                 claimed.push(input_record(&record));
             }
             // A concurrent run claimed it between our listing and now.
@@ -182,6 +224,52 @@ async fn claim_new_uploads(store: &Store, run_id: &RunId) -> anyhow::Result<Vec<
     Ok(claimed)
 }
 
+/// A claim whose run never recorded its plan and whose lease ([`claim_lease`]) has run out:
+/// the run that made it died in the moment between claiming and planning. Returns that run.
+pub async fn stale_claim(
+    store: &Store,
+    upload_id: &UploadId,
+    state: Option<&UploadStatus>,
+) -> anyhow::Result<Option<String>> {
+    let (run, at) = match state.map(|s| &s.state) {
+        Some(UploadState::Claimed { run_id }) => (run_id.to_string(), state.map(|s| s.updated_at)),
+        // Any later state means the claim did its job.
+        Some(_) => return Ok(None),
+        None => {
+            let key = layout::consumed_key(upload_id);
+            let marker: ConsumedMarker = match store.get(&key).await {
+                Ok(body) => {
+                    serde_json::from_slice(&body).with_context(|| format!("parsing {key}"))?
+                }
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(e) => return Err(e).with_context(|| format!("reading {key}")),
+            };
+            let at = chrono::DateTime::parse_from_rfc3339(&marker.claimed_at)
+                .ok()
+                .map(|t| t.with_timezone(&chrono::Utc));
+            (marker.run_id, at)
+        }
+    };
+    let age = at.map_or(Duration::MAX, |t| {
+        (chrono::Utc::now() - t).to_std().unwrap_or_default()
+    });
+    if age <= claim_lease() {
+        return Ok(None);
+    }
+    let Ok(run_id) = RunId::parse(&run) else {
+        return Ok(Some(run));
+    };
+    if store
+        .head(&plan_key(&run_id))
+        .await
+        .with_context(|| format!("checking {}", plan_key(&run_id)))?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    Ok(Some(run))
+}
+
 async fn read_record(store: &Store, key: &str) -> anyhow::Result<UploadRecord> {
     let body = store
         .get(key)
@@ -190,7 +278,7 @@ async fn read_record(store: &Store, key: &str) -> anyhow::Result<UploadRecord> {
     serde_json::from_slice(&body).with_context(|| format!("parsing {key}"))
 }
 
-async fn release(store: &Store, upload_id: &str) -> anyhow::Result<()> {
+pub(crate) async fn release(store: &Store, upload_id: &str) -> anyhow::Result<()> {
     let key = format!("{}{upload_id}.json", layout::CONSUMED_PREFIX);
     tracing::warn!(%upload_id, "claim released; a later run will take the upload");
     store
@@ -208,6 +296,9 @@ fn input_record(r: &UploadRecord) -> InputRecord {
         bytes: r.bytes,
         rows: r.rows,
         encoding: r.encoding.clone(),
+        valid: 0,
+        rejected: 0,
+        declared_empty: r.declared_empty,
     }
 }
 

@@ -143,6 +143,16 @@ impl TestDb {
         }
     }
 
+    /// An upload's recorded state (`states/<upload_id>.json`) as JSON.
+    pub async fn state(&self, upload_id: &str) -> serde_json::Value {
+        let body = self
+            .store
+            .get(&format!("states/{upload_id}.json"))
+            .await
+            .unwrap_or_else(|e| panic!("no state for {upload_id}: {e}"));
+        serde_json::from_slice(&body).unwrap()
+    }
+
     /// Imports a company master holding the given corporate numbers.
     pub async fn companies(&self, numbers: &[String]) {
         let path = self.dir.path().join("companies.csv");
@@ -309,7 +319,7 @@ pub async fn write_run_files(
         .enumerate()
         .map(|(i, p)| {
             serde_json::json!({
-                "upload_id": format!("0193a000-0000-7000-8000-00000000000{i}"),
+                "upload_id": upload_id(run_id, i),
                 "partner": p, "key": format!("incoming/{p}/2026-11-20/x.csv"),
                 "sha256": "", "bytes": 0, "rows": 0, "encoding": "utf-8"
             })
@@ -324,7 +334,7 @@ pub async fn write_run_files(
         "inputs": inputs,
         "companies": {"source": "database", "count": 0},
         "thresholds": {},
-        "counts": {"input_rows": 0, "matched": 0, "unmatched": 0, "rejected": 0, "unmatched_by_reason": {}},
+        "counts": {"input_rows": rows.len(), "matched": rows.len(), "unmatched": 0, "rejected": 0, "unmatched_by_reason": {}},
         "timings_ms": {"read": 0, "index": 0, "match": 0, "write": 0, "total": 0}
     });
     store
@@ -334,6 +344,13 @@ pub async fn write_run_files(
         )
         .await
         .unwrap();
+}
+
+/// The id of the `i`th input of a run written by [`write_run`]: a UUIDv7 at the run's start
+/// time, so that a later run's uploads are newer, as in production.
+pub fn upload_id(run_id: &RunId, i: usize) -> String {
+    let ms = run_id.started_at().timestamp_millis() as u64 + i as u64;
+    format!("{:08x}-{:04x}-7000-8000-{i:012x}", ms >> 16, ms & 0xffff)
 }
 
 /// Run ids a week apart, oldest first.

@@ -2,8 +2,8 @@
 //! See postings/README.md for the header names accepted.
 
 pub mod charset;
+mod framing;
 pub mod header;
-mod lines;
 mod reader;
 mod salary;
 
@@ -22,6 +22,13 @@ pub enum ContractError {
     MissingColumns(Vec<&'static str>),
     #[error("column given twice: {0}")]
     DuplicateColumn(String),
+    #[error(
+        "no data rows: the file holds a header and no postings; a partner with no open \
+         postings says so with ?empty=true"
+    )]
+    NoDataRows,
+    #[error("line {line}: {reason}")]
+    Framing { line: u64, reason: String },
     #[error("reading the file failed: {0}")]
     Io(#[from] std::io::Error),
 }

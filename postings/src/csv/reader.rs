@@ -2,14 +2,14 @@
 //! Memory is one sniff window plus one record, whatever the file size.
 
 use std::borrow::Cow;
-use std::io::{self, Chain, Cursor, Read};
+use std::io::{self, BufReader, Chain, Cursor, Read};
 
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 
 use super::ContractError;
 use super::charset::{self, Charset, SNIFF_LEN};
+use super::framing::{Framed, Framer};
 use super::header::{Column, HeaderMap};
-use super::lines::LineTracker;
 use super::salary::parse_salary;
 use crate::Posting;
 
@@ -40,9 +40,12 @@ pub struct Rejection {
     pub line: u64,
     pub posting_id: Option<String>,
     pub reason: String,
+    /// The record's framing is broken (a quote left open): the file itself is malformed
+    /// there, not just the row's values. Intake refuses such a file.
+    pub framing: bool,
 }
 
-type Decoded<R> = LineTracker<DecodeReaderBytes<Chain<Cursor<Vec<u8>>, R>, Vec<u8>>>;
+type Decoded<R> = BufReader<DecodeReaderBytes<Chain<Cursor<Vec<u8>>, R>, Vec<u8>>>;
 
 /// Reads postings from a CSV stream. Construction reads the header (and refuses a file whose
 /// header breaks the contract); iteration yields one [`RowOutcome`] per non-blank record.
@@ -50,8 +53,11 @@ type Decoded<R> = LineTracker<DecodeReaderBytes<Chain<Cursor<Vec<u8>>, R>, Vec<u
 /// Iteration ends early if the underlying reader fails; [`PostingReader::take_error`] then
 /// returns that error, so callers that read from a fallible source must check it.
 pub struct PostingReader<R: Read> {
-    csv: ::csv::Reader<Decoded<R>>,
+    framer: Framer<Decoded<R>>,
     header: HeaderMap,
+    /// The header's names as sent, for messages.
+    names: Vec<String>,
+    line: u64,
     charset: Charset,
     had_bom: bool,
     record: ::csv::ByteRecord,
@@ -70,19 +76,28 @@ impl<R: Read> PostingReader<R> {
         let decoder = DecodeReaderBytesBuilder::new()
             .encoding(Some(charset.encoding()))
             .build(head.chain(input));
-        let mut csv = ::csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(LineTracker::new(decoder));
-        let mut record = ::csv::ByteRecord::new();
-        if !next_record(&mut csv, &mut record)? {
-            return Err(ContractError::Empty);
-        }
-        let names: Vec<Cow<'_, str>> = record.iter().map(String::from_utf8_lossy).collect();
-        let header = HeaderMap::from_names(names.iter().map(|n| n.as_ref()))?;
+        let mut framer = Framer::new(BufReader::with_capacity(64 * 1024, decoder));
+        let names: Vec<String> = match framer.next_record()? {
+            None => return Err(ContractError::Empty),
+            Some(Framed::Record { fields, .. }) => fields
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect(),
+            Some(Framed::Broken { line, .. }) => {
+                return Err(ContractError::Framing {
+                    line,
+                    reason: "the header row has a quote that is not closed on its line".into(),
+                });
+            }
+        };
+        let header = HeaderMap::from_names(names.iter().map(String::as_str))?;
+        framer.allow_line_breaks_in(header.position(Column::Description));
+        let record = ::csv::ByteRecord::new();
         Ok(Self {
-            csv,
+            framer,
             header,
+            names,
+            line: 0,
             charset,
             had_bom,
             record,
@@ -106,7 +121,7 @@ impl<R: Read> PostingReader<R> {
 
     fn check(&self) -> RowOutcome {
         let rec = &self.record;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = self.line;
         let field = |col: Column| -> Cow<'_, str> {
             self.header
                 .position(col)
@@ -120,6 +135,7 @@ impl<R: Read> PostingReader<R> {
                 line,
                 posting_id: (!id.is_empty()).then(|| id.to_owned()),
                 reason,
+                framing: false,
             })
         };
 
@@ -194,6 +210,43 @@ impl<R: Read> PostingReader<R> {
     }
 }
 
+impl<R: Read> PostingReader<R> {
+    /// A record whose quote the contract does not let close: rejected, with the line and the
+    /// column where the quote opened.
+    fn broken(
+        &self,
+        line: u64,
+        column: usize,
+        unterminated: bool,
+        fields: &[Vec<u8>],
+    ) -> RowOutcome {
+        let name = self
+            .names
+            .get(column)
+            .map_or_else(|| format!("column {}", column + 1), |n| n.trim().to_owned());
+        let reason = if unterminated {
+            format!("the quote opened on line {line} in {name} is never closed")
+        } else {
+            format!(
+                "the quote opened on line {line} in {name} is not closed on that line (only \
+                 description may hold line breaks)"
+            )
+        };
+        let id = self
+            .header
+            .position(Column::PostingId)
+            .and_then(|i| fields.get(i))
+            .map(|f| String::from_utf8_lossy(f).trim().to_owned())
+            .filter(|id| !id.is_empty());
+        RowOutcome::Rejected(Rejection {
+            line,
+            posting_id: id,
+            reason,
+            framing: true,
+        })
+    }
+}
+
 impl<R: Read> Iterator for PostingReader<R> {
     type Item = RowOutcome;
 
@@ -201,9 +254,22 @@ impl<R: Read> Iterator for PostingReader<R> {
         if self.done {
             return None;
         }
-        match next_record(&mut self.csv, &mut self.record) {
-            Ok(true) => Some(self.check()),
-            Ok(false) => {
+        match self.framer.next_record() {
+            Ok(Some(Framed::Record { line, fields })) => {
+                self.record.clear();
+                for f in &fields {
+                    self.record.push_field(f);
+                }
+                self.line = line;
+                Some(self.check())
+            }
+            Ok(Some(Framed::Broken {
+                line,
+                column,
+                unterminated,
+                fields,
+            })) => Some(self.broken(line, column, unterminated, &fields)),
+            Ok(None) => {
                 self.done = true;
                 None
             }
@@ -212,30 +278,6 @@ impl<R: Read> Iterator for PostingReader<R> {
                 self.error = Some(e);
                 None
             }
-        }
-    }
-}
-
-/// Reads the next non-blank record, its position set to the physical line where it starts;
-/// false at the end of input.
-fn next_record<R: Read>(
-    csv: &mut ::csv::Reader<Decoded<R>>,
-    record: &mut ::csv::ByteRecord,
-) -> Result<bool, io::Error> {
-    loop {
-        let start = csv.position().byte();
-        match csv.read_byte_record(record) {
-            Ok(false) => return Ok(false),
-            Ok(true) => {
-                let line = csv.get_mut().line_at_or_after(start);
-                let mut pos = ::csv::Position::new();
-                pos.set_line(line);
-                record.set_position(Some(pos));
-                if !is_blank(record) {
-                    return Ok(true);
-                }
-            }
-            Err(e) => return Err(csv_to_io(e)),
         }
     }
 }
@@ -250,11 +292,6 @@ fn read_head<R: Read>(input: &mut R) -> Result<Vec<u8>, io::Error> {
     Ok(head)
 }
 
-/// A line holding nothing but spaces is skipped, not rejected: it carries no posting.
-fn is_blank(rec: &::csv::ByteRecord) -> bool {
-    rec.len() == 1 && String::from_utf8_lossy(&rec[0]).trim().is_empty()
-}
-
 fn clip(s: &str) -> String {
     const MAX: usize = 40;
     if s.chars().count() <= MAX {
@@ -262,12 +299,5 @@ fn clip(s: &str) -> String {
     } else {
         let cut: String = s.chars().take(MAX).collect();
         format!("{cut}…")
-    }
-}
-
-fn csv_to_io(e: ::csv::Error) -> io::Error {
-    match e.into_kind() {
-        ::csv::ErrorKind::Io(e) => e,
-        other => io::Error::other(format!("{other:?}")),
     }
 }

@@ -45,7 +45,9 @@ pub enum IntakeError {
     Internal(String),
 }
 
-/// Streams `body` into the store as a new upload of `partner` and registers it.
+/// Streams `body` into the store as a new upload of `partner` and registers it. A file
+/// without data rows is registered as it is (the matcher's guard holds it); partners go
+/// through [`ingest_from_partner`], which refuses one unless it is declared empty.
 pub async fn ingest<S>(
     store: &Store,
     partner: &PartnerId,
@@ -56,12 +58,54 @@ pub async fn ingest<S>(
 where
     S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
 {
+    register(store, partner, declared_charset, body, limits, None).await
+}
+
+/// [`ingest`] for a partner's upload: a header-only file is refused
+/// ([`ContractError::NoDataRows`], nothing stored) unless the partner declares it empty on
+/// purpose (`declared_empty`), which the record then says.
+pub async fn ingest_from_partner<S>(
+    store: &Store,
+    partner: &PartnerId,
+    declared_charset: Option<&str>,
+    body: S,
+    limits: IntakeLimits,
+    declared_empty: bool,
+) -> Result<UploadRecord, IntakeError>
+where
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
+{
+    register(
+        store,
+        partner,
+        declared_charset,
+        body,
+        limits,
+        Some(declared_empty),
+    )
+    .await
+}
+
+/// `empty`: `None` registers any file; `Some(declared)` refuses a header-only file unless
+/// `declared`.
+async fn register<S>(
+    store: &Store,
+    partner: &PartnerId,
+    declared_charset: Option<&str>,
+    body: S,
+    limits: IntakeLimits,
+    empty: Option<bool>,
+) -> Result<UploadRecord, IntakeError>
+where
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
+{
     check_declared(declared_charset)?;
     let upload_id = UploadId::new();
     let received_at = Utc::now();
     let key = layout::upload_key(partner, &received_at.date_naive(), &upload_id);
     let writer = store.writer(&key, true).await?;
-    let scanned = scan(body, Some(writer), declared_charset, limits).await?;
+    let require_rows = empty == Some(false);
+    let scanned = scan(body, Some(writer), declared_charset, limits, require_rows).await?;
     let record = UploadRecord {
         upload_id,
         partner: partner.clone(),
@@ -72,6 +116,7 @@ where
         sha256: scanned.sha256,
         encoding: scanned.validated.charset.label().to_owned(),
         received_at,
+        declared_empty: empty == Some(true) && scanned.validated.rows == 0,
     };
     if let Err(e) = put_record(store, &record).await {
         // Without its record the object is invisible to the matcher: remove it.
@@ -111,7 +156,7 @@ pub async fn verify_existing(
     } else {
         let reader = store.reader(key).await?;
         let body = tokio_util::io::ReaderStream::new(reader);
-        scan(body, None, declared_charset, limits).await
+        scan(body, None, declared_charset, limits, false).await
     };
     let scanned = match result {
         Ok(s) => s,
@@ -133,6 +178,7 @@ pub async fn verify_existing(
         sha256: scanned.sha256,
         encoding: scanned.validated.charset.label().to_owned(),
         received_at: Utc::now(),
+        declared_empty: false,
     };
     put_record(store, &record).await?;
     Ok(record)
@@ -169,6 +215,7 @@ async fn scan<S>(
     mut writer: Option<ObjectWriter>,
     declared_charset: Option<&str>,
     limits: IntakeLimits,
+    require_rows: bool,
 ) -> Result<Scanned, IntakeError>
 where
     S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
@@ -210,6 +257,9 @@ where
             Err(e)
         }
         Ok(()) => match validator.await {
+            Ok(Ok(v)) if require_rows && v.rows == 0 => {
+                Err(IntakeError::Contract(ContractError::NoDataRows))
+            }
             Ok(Ok(v)) => Ok(v),
             Ok(Err(contract)) => Err(IntakeError::Contract(contract)),
             Err(join) => Err(IntakeError::Internal(format!("validator failed: {join}"))),

@@ -60,8 +60,16 @@ pub fn validate(
     let (mut rows, mut rejected_rows) = (0, 0);
     for outcome in reader.by_ref() {
         rows += 1;
-        if matches!(outcome, RowOutcome::Rejected(_)) {
+        if let RowOutcome::Rejected(r) = outcome {
             rejected_rows += 1;
+            // A quote left open makes the rest of the file unreliable: refuse it whole rather
+            // than store "3 rows" of a 1,000-row file.
+            if r.framing {
+                return Err(ContractError::Framing {
+                    line: r.line,
+                    reason: r.reason,
+                });
+            }
         }
     }
     if let Some(e) = reader.take_error() {

@@ -38,13 +38,40 @@ pub struct S3Store {
 
 fn s3_err<E>(op: &'static str, key: &str, e: SdkError<E, HttpResponse>) -> StoreError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
 {
+    // The SDK's full context runs to kilobytes (request ids, the raw response): the message
+    // says what went wrong in one line, the rest goes to the debug log.
+    tracing::debug!(op, key, error = %DisplayErrorContext(&e), "S3 error in full");
     StoreError::S3 {
         op,
         key: key.to_owned(),
-        message: DisplayErrorContext(&e).to_string(),
+        message: one_line(&e),
     }
+}
+
+/// `NoSuchBucket (HTTP 404): The specified bucket does not exist`, or the transport's cause.
+fn one_line<E>(e: &SdkError<E, HttpResponse>) -> String
+where
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+{
+    if let SdkError::ServiceError(se) = e {
+        let code = se.err().code().unwrap_or("error");
+        let message = se.err().message().unwrap_or_default();
+        return format!("{code} (HTTP {}): {message}", se.raw().status().as_u16());
+    }
+    // The innermost cause names the real problem (connection refused, DNS, timeout).
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = if std::ptr::addr_eq(cause, e as &dyn std::error::Error) {
+        e.to_string()
+    } else {
+        format!("{e}: {cause}")
+    };
+    let line = text.lines().next().unwrap_or_default();
+    line.chars().take(300).collect()
 }
 
 fn status<E>(e: &SdkError<E, HttpResponse>) -> Option<u16> {

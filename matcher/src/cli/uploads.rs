@@ -1,0 +1,118 @@
+//! `matcher approve` and `matcher retry`: what an operator does with a held or a quarantined
+//! upload (see `matcher status`).
+
+use anyhow::{Context, bail};
+use postings::store::{Store, StoreError};
+use postings::{UploadId, UploadState, layout};
+use serde_json::json;
+
+use super::load::{fail_on_failed_partners, load_and_log};
+use crate::db::Db;
+use crate::stage::load::LoadOptions;
+use crate::stage::{plan, states};
+
+#[derive(Debug, clap::Args)]
+pub struct ApproveArgs {
+    /// The held upload whose snapshot is to be applied.
+    #[arg(long)]
+    pub upload: UploadId,
+    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
+    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
+    pub store_url: String,
+    /// Company database (postgres://… or sqlite:…).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = super::DEFAULT_DATABASE,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RetryArgs {
+    /// The quarantined upload to hand back to the next run.
+    #[arg(long)]
+    pub upload: UploadId,
+    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
+    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
+    pub store_url: String,
+}
+
+/// Applies the held snapshot the upload belongs to, skipping the guard for its partner only.
+pub async fn approve(args: ApproveArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store_url).await?;
+    let status = states::get(&store, &args.upload)
+        .await?
+        .with_context(|| format!("upload {} has no recorded state", args.upload))?;
+    let UploadState::Held { run_id, .. } = &status.state else {
+        bail!(
+            "upload {} is {}, not held: only a held upload can be approved",
+            args.upload,
+            status.state.name()
+        );
+    };
+    let db = Db::connect(&args.database_url)
+        .await
+        .context("connecting to the company database (DATABASE_URL)")?;
+    db.migrate().await.context("migrating the database")?;
+    let options = LoadOptions {
+        approve: Some(args.upload),
+        ..LoadOptions::default()
+    };
+    let report = load_and_log(&db, &store, run_id, &options).await;
+    db.close().await;
+    let report = report?;
+    println!("{}", serde_json::to_string(&report)?);
+    fail_on_failed_partners(&report)
+}
+
+/// Hands a quarantined upload back: its claim is released, so the next run takes it again
+/// and checks it afresh.
+pub async fn retry(args: RetryArgs) -> anyhow::Result<()> {
+    let store = open_store(&args.store_url).await?;
+    let status = states::get(&store, &args.upload)
+        .await?
+        .with_context(|| format!("upload {} has no recorded state", args.upload))?;
+    let UploadState::Quarantined { reason, .. } = &status.state else {
+        bail!(
+            "upload {} is {}, not quarantined: only a quarantined upload is retried",
+            args.upload,
+            status.state.name()
+        );
+    };
+    let prefix = format!("{}{}/", layout::INCOMING_PREFIX, status.partner);
+    let object = format!("/{}.csv", args.upload);
+    let listed = store
+        .list(&prefix)
+        .await
+        .with_context(|| format!("listing {prefix}"))?;
+    if !listed.iter().any(|m| m.key.ends_with(&object)) {
+        bail!(
+            "upload {}'s object is still missing under {prefix}: put it back first ({reason})",
+            args.upload
+        );
+    }
+    plan::release(&store, &args.upload.to_string()).await?;
+    let note = format!("handed back by `matcher retry` after quarantine: {reason}");
+    states::set(
+        &store,
+        args.upload,
+        &status.partner,
+        UploadState::Received { note: Some(note) },
+    )
+    .await?;
+    println!(
+        "{}",
+        json!({"upload_id": args.upload.to_string(), "state": "received",
+               "next": "the next `matcher run` takes it"})
+    );
+    Ok(())
+}
+
+async fn open_store(url: &str) -> anyhow::Result<Store> {
+    Store::from_url(url)
+        .await
+        .map_err(|e: StoreError| anyhow::anyhow!(e))
+        .context("opening the store (STORE_URL)")
+}
