@@ -238,3 +238,73 @@ async fn a_missing_bucket_makes_readiness_and_uploads_503_unavailable_without_in
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_declared_checksum_is_signed_into_the_url_and_a_different_file_is_refused_at_complete() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let declared = json!({
+        "bytes": GOOD_CSV.len(),
+        "sha256": hex::encode(Sha256::digest(GOOD_CSV.as_bytes())),
+    });
+    let create = |body: Value| {
+        app.http
+            .post(app.url("/v1/uploads"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let created: Value = create(declared.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = created["upload_url"].as_str().unwrap();
+    // S3 checks what is signed: this URL takes only that length and checksum, and no overwrite.
+    for signed in ["content-length", "if-none-match", "x-amz-checksum-sha256"] {
+        assert!(url.contains(signed), "{signed} is not signed: {url}");
+    }
+    let headers = created["upload_headers"].as_object().unwrap();
+    assert_eq!(headers["if-none-match"], "*");
+
+    // Another file under the URL (the test endpoint does not check signatures; S3 would
+    // refuse it) is still caught by `complete`, and deleted.
+    let other = GOOD_CSV.replace("P-2", "P-9");
+    let put = reqwest::Client::new()
+        .put(url)
+        .body(other)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    let body = problem(complete(&app, &token, &created).await, 422).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("declared"),
+        "{body}"
+    );
+    assert!(app.incoming().await.is_empty());
+
+    // The declared file, sent with the headers it was signed with, is registered.
+    let created: Value = create(declared.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut put = reqwest::Client::new()
+        .put(created["upload_url"].as_str().unwrap())
+        .body(GOOD_CSV);
+    for (name, value) in created["upload_headers"].as_object().unwrap() {
+        if name != "content-length" {
+            put = put.header(name, value.as_str().unwrap());
+        }
+    }
+    let put = put.send().await.unwrap();
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+    let response = complete(&app, &token, &created).await;
+    assert_eq!(response.status(), 200);
+    let registered: Value = response.json().await.unwrap();
+    assert_eq!(registered["sha256"], declared["sha256"]);
+}

@@ -236,6 +236,9 @@ pub fn intake_error(e: IntakeError) -> ApiError {
     match e {
         IntakeError::Contract(c) => ApiError::InvalidCsv(format!("{c}; nothing was stored")),
         IntakeError::TooLarge { limit } => ApiError::TooLarge { limit },
+        e @ IntakeError::ChecksumMismatch { .. } => {
+            ApiError::InvalidCsv(format!("{e}; the file was deleted"))
+        }
         IntakeError::Body(io) => match body_timeout(&io) {
             Some(d) => ApiError::BodyTimeout(d.as_secs()),
             None => ApiError::BadRequest {

@@ -10,6 +10,8 @@
 //! On the local-directory store there is no URL to hand out: `POST /v1/uploads` answers 501
 //! `not-available` and points at `POST /v1/postings`, which has no size cap of its own there.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -19,9 +21,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use postings::UploadRecord;
 use postings::ids::{PartnerId, UploadId};
-use postings::intake::{self, IntakeLimits};
+use postings::intake::{self, IntakeLimits, Staged};
 use postings::layout;
-use postings::store::{Store, StoreError};
+use postings::store::{PutBound, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
@@ -59,6 +61,9 @@ pub struct UploadState {
     pub state: Phase,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charset: Option<String>,
+    /// The SHA-256 the partner declared at create: the file must have it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
@@ -78,6 +83,7 @@ impl UploadState {
             method: "direct".into(),
             state: Phase::Completed,
             charset: None,
+            sha256: None,
             created_at: record.received_at,
             expires_at: None,
             upload: Some(UploadResponse::from(record)),
@@ -126,6 +132,31 @@ pub struct CreateUpload {
     /// The CSV's charset if the partner knows it; else detected.
     #[schema(value_type = Option<CreateCharset>)]
     pub charset: Option<String>,
+    /// The file's size in bytes, if known: signed into the URL (S3 refuses another length).
+    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
+    pub bytes: Option<u64>,
+    /// The file's SHA-256 (hex), if known: signed into the URL (S3 refuses another body)
+    /// and checked again by `complete`.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub sha256: Option<String>,
+}
+
+/// A JSON integer, also when written as a float with no fraction (`263.0`), as JSON Schema
+/// counts it.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(n) = n.as_u64() {
+        return Ok(Some(n));
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..9.0e15).contains(&f) => Ok(Some(f as u64)),
+        _ => Err(serde::de::Error::custom(format!(
+            "bytes must be a whole number of bytes, not {n}"
+        ))),
+    }
 }
 
 /// The charsets a presigned upload may declare.
@@ -150,6 +181,9 @@ pub struct CreatedUpload {
     pub key: String,
     /// PUT the CSV here (no other headers needed) before `expires_at`.
     pub upload_url: String,
+    /// Headers the PUT must carry exactly (when `bytes` or `sha256` was declared: the
+    /// length, the checksum and `If-None-Match: *`); empty otherwise.
+    pub upload_headers: BTreeMap<String, String>,
     pub method: String,
     pub expires_at: DateTime<Utc>,
     pub complete_url: String,
@@ -167,6 +201,7 @@ pub struct CreatedUpload {
         (status = 400, description = "not a JSON object of the documented fields, or an unknown charset; nothing created", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the declared `bytes` are over the upload limit", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
         (status = 501, description = "the deployment's store is a local directory: use POST /v1/postings", body = Problem, content_type = "application/problem+json"),
     )
@@ -204,14 +239,37 @@ pub async fn create(
             ),
         });
     }
+    let sha256_ok =
+        |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if request.sha256.as_deref().is_some_and(|s| !sha256_ok(s))
+        || request
+            .bytes
+            .is_some_and(|n| n == 0 || i64::try_from(n).is_err())
+    {
+        return Err(ApiError::BadRequest {
+            slug: "invalid-request",
+            detail: "sha256 must be 64 lower-case hex digits and bytes a positive 64-bit integer"
+                .into(),
+        });
+    }
+    let limit = state.settings.max_upload_bytes;
+    if request.bytes.is_some_and(|n| n > limit) {
+        return Err(ApiError::TooLarge { limit });
+    }
     let upload_id = UploadId::new();
     let now = Utc::now();
     let key = layout::upload_key(&partner.id, &now.date_naive(), &upload_id);
     let staging = staging_key(&partner.id, &upload_id);
     let ttl = state.settings.presign_ttl;
-    let url = state
+    let bound = PutBound {
+        content_length: request.bytes,
+        sha256_hex: request.sha256.clone(),
+        // With a declared file, an overwrite of the staged object is refused too.
+        if_none_match: request.bytes.is_some() || request.sha256.is_some(),
+    };
+    let presigned = state
         .store
-        .presign_put(&staging, ttl)
+        .presign_put_bound(&staging, ttl, &bound)
         .await
         .map_err(ApiError::store)?
         .ok_or_else(|| {
@@ -228,6 +286,7 @@ pub async fn create(
         method: "presigned".into(),
         state: Phase::AwaitingUpload,
         charset: request.charset,
+        sha256: request.sha256,
         created_at: now,
         expires_at: Some(expires_at),
         upload: None,
@@ -242,7 +301,12 @@ pub async fn create(
     let body = CreatedUpload {
         upload_id: upload_id.to_string(),
         key,
-        upload_url: url,
+        upload_url: presigned.url,
+        upload_headers: presigned
+            .headers
+            .into_iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .collect(),
         method: "PUT".into(),
         expires_at,
         complete_url: format!("/v1/uploads/{upload_id}/complete"),
@@ -339,16 +403,14 @@ pub async fn complete(
             let (id, charset) = (task_upload.upload_id, task_upload.charset.as_deref());
             match &task_upload.staging_key {
                 Some(staged) => {
-                    intake::register_staged(
-                        store,
-                        &partner_id,
-                        staged,
-                        &task_upload.key,
-                        id,
-                        charset,
-                        limits,
-                    )
-                    .await
+                    let staged = Staged {
+                        staging_key: staged,
+                        key: &task_upload.key,
+                        upload_id: id,
+                        declared_charset: charset,
+                        declared_sha256: task_upload.sha256.as_deref(),
+                    };
+                    intake::register_staged(store, &partner_id, &staged, limits).await
                 }
                 None => {
                     intake::verify_existing(

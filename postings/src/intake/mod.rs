@@ -39,6 +39,9 @@ pub enum IntakeError {
     /// Reading the request body failed (typically the client went away).
     #[error("reading the upload failed: {0}")]
     Body(std::io::Error),
+    /// The file is not the one the client said it would upload.
+    #[error("the uploaded file's SHA-256 is {actual}, not the declared {declared}")]
+    ChecksumMismatch { declared: String, actual: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("intake failed: {0}")]
@@ -138,6 +141,17 @@ pub async fn verify_existing(
     Ok(record)
 }
 
+/// A staged upload to register: where it was PUT, where it goes, and what the client declared.
+#[derive(Debug, Clone, Copy)]
+pub struct Staged<'a> {
+    pub staging_key: &'a str,
+    pub key: &'a str,
+    pub upload_id: UploadId,
+    pub declared_charset: Option<&'a str>,
+    /// Hex SHA-256 the file must have.
+    pub declared_sha256: Option<&'a str>,
+}
+
 /// Registers an object a client uploaded to a staging key (presigned PUT): validates it,
 /// copies it inside the store to `key` bound to the verified SHA-256, writes the record, and
 /// removes the staged object. The registered object is thus one nobody holds a URL for: a
@@ -146,12 +160,16 @@ pub async fn verify_existing(
 pub async fn register_staged(
     store: &Store,
     partner: &PartnerId,
-    staging_key: &str,
-    key: &str,
-    upload_id: UploadId,
-    declared_charset: Option<&str>,
+    staged: &Staged<'_>,
     limits: IntakeLimits,
 ) -> Result<UploadRecord, IntakeError> {
+    let Staged {
+        staging_key,
+        key,
+        upload_id,
+        declared_charset,
+        declared_sha256,
+    } = *staged;
     if let Some(record) = existing_record(store, key, upload_id).await? {
         return Ok(record);
     }
@@ -164,12 +182,27 @@ pub async fn register_staged(
     } else {
         let reader = store.reader(staging_key).await?;
         let body = tokio_util::io::ReaderStream::new(reader);
-        scan(body, None, declared_charset, limits).await
+        scan(body, None, declared_charset, limits)
+            .await
+            .and_then(|scanned| match declared_sha256 {
+                Some(declared) if !declared.eq_ignore_ascii_case(&scanned.sha256) => {
+                    Err(IntakeError::ChecksumMismatch {
+                        declared: declared.to_owned(),
+                        actual: scanned.sha256,
+                    })
+                }
+                _ => Ok(scanned),
+            })
     };
     let scanned = match result {
         Ok(s) => s,
         Err(e) => {
-            if matches!(e, IntakeError::Contract(_) | IntakeError::TooLarge { .. }) {
+            if matches!(
+                e,
+                IntakeError::Contract(_)
+                    | IntakeError::TooLarge { .. }
+                    | IntakeError::ChecksumMismatch { .. }
+            ) {
                 store.delete(staging_key).await?;
             }
             return Err(e);

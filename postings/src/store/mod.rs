@@ -57,6 +57,21 @@ impl StoreError {
     }
 }
 
+/// What a presigned PUT is bound to (see [`Store::presign_put_bound`]).
+#[derive(Debug, Clone, Default)]
+pub struct PutBound {
+    pub content_length: Option<u64>,
+    pub sha256_hex: Option<String>,
+    pub if_none_match: bool,
+}
+
+/// A presigned PUT: its URL and the headers the client must send with it.
+#[derive(Debug, Clone)]
+pub struct PresignedPut {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
 /// An object's bytes and the version tag a conditional write can name ([`Store::put_if_match`]).
 #[derive(Debug, Clone)]
 pub struct Versioned {
@@ -253,6 +268,22 @@ impl Store {
         validate_key(key)?;
         match self {
             Store::S3(s) => s.presign_put(key, expires).await.map(Some),
+            Store::Local(_) => Ok(None),
+        }
+    }
+
+    /// [`Store::presign_put`] with what the client declared bound into the signature: the
+    /// PUT must then carry exactly the returned headers (its length, its SHA-256 checksum,
+    /// `If-None-Match: *`), so S3 refuses any other body or an overwrite.
+    pub async fn presign_put_bound(
+        &self,
+        key: &str,
+        expires: Duration,
+        bound: &PutBound,
+    ) -> Result<Option<PresignedPut>, StoreError> {
+        validate_key(key)?;
+        match self {
+            Store::S3(s) => s.presign_put_bound(key, expires, bound).await.map(Some),
             Store::Local(_) => Ok(None),
         }
     }
