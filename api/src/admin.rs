@@ -57,6 +57,17 @@ pub async fn partners(
                 .with_context(|| format!("enabling partner {id} in {place}"))?;
             writeln!(out, "partner {id} enabled in {place}")?;
         }
+        PartnersCommand::RotateSecret { id } => {
+            let id = partner_id(&id)?;
+            let secret = registry
+                .update(|doc| doc.rotate_secret(&id))
+                .await
+                .with_context(|| format!("rotating the client secret of {id} in {place}"))?;
+            writeln!(out, "partner {id}: new client secret in {place}")?;
+            writeln!(out, "client_id={id}")?;
+            // Shown this once; only its hash is stored.
+            writeln!(out, "client_secret={}", secret.expose())?;
+        }
         PartnersCommand::List => {
             let doc = registry
                 .reload()

@@ -2,6 +2,7 @@
 //! containers pass settings) with the same names as flags. Doc comments are the `--help` text.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -37,8 +38,8 @@ pub struct ServeArgs {
     /// TCP port to listen on (the Lambda Web Adapter passes it too).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
-    /// Address to bind.
-    #[arg(long, env = "BIND_ADDR", default_value = "0.0.0.0")]
+    /// Address to bind: loopback by default; containers set 0.0.0.0.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1")]
     pub bind: String,
 }
 
@@ -56,6 +57,12 @@ pub enum PartnersCommand {
     },
     /// Accept a disabled partner again.
     Enable {
+        #[arg(long)]
+        id: String,
+    },
+    /// Replace a partner's client secret; prints the new one once. The old secret stops
+    /// working as soon as the server sees the change (at once on the local file).
+    RotateSecret {
         #[arg(long)]
         id: String,
     },
@@ -127,7 +134,28 @@ pub struct Config {
     /// Longest a request may take before it is answered 503.
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "300s", global = true)]
     pub request_timeout: HumanDuration,
-    /// Most requests served at once; more are refused with 503.
+    /// How long a client may take to send its request line and headers; then the
+    /// connection is closed.
+    #[arg(
+        long,
+        env = "HEADER_READ_TIMEOUT",
+        default_value = "10s",
+        global = true
+    )]
+    pub header_read_timeout: HumanDuration,
+    /// How long a request body may go without a byte arriving; then 408 (nothing stored).
+    #[arg(long, env = "BODY_READ_TIMEOUT", default_value = "20s", global = true)]
+    pub body_read_timeout: HumanDuration,
+    /// Most requests one partner may have in progress at once; more get 429. 0 means a
+    /// quarter of MAX_CONCURRENT_REQUESTS.
+    #[arg(
+        long,
+        env = "MAX_CONCURRENT_PER_PARTNER",
+        default_value_t = 0,
+        global = true
+    )]
+    pub max_concurrent_per_partner: usize,
+    /// Most requests served at once (health checks aside); more are refused with 503.
     #[arg(
         long,
         env = "MAX_CONCURRENT_REQUESTS",
@@ -135,6 +163,12 @@ pub struct Config {
         global = true
     )]
     pub max_concurrent_requests: usize,
+    /// Token requests allowed per client id per minute (and at once); more get 429.
+    #[arg(long, env = "TOKEN_RATE_PER_CLIENT", default_value_t = NonZeroU32::new(10).expect("non-zero"), global = true)]
+    pub token_rate_per_client: NonZeroU32,
+    /// Token requests allowed per peer address per minute (and at once); more get 429.
+    #[arg(long, env = "TOKEN_RATE_PER_ADDRESS", default_value_t = NonZeroU32::new(64).expect("non-zero"), global = true)]
+    pub token_rate_per_address: NonZeroU32,
     /// Lifetime of presigned upload URLs.
     #[arg(long, env = "PRESIGN_TTL", default_value = "15m", global = true)]
     pub presign_ttl: HumanDuration,

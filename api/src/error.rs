@@ -11,6 +11,9 @@ use serde::Serialize;
 /// Prefix of every problem `type`: a tag URI (RFC 4151), stable and never dereferenced.
 pub const PROBLEM_TYPE_PREFIX: &str = "tag:ingest-api,2026:problem:";
 
+/// `Retry-After` of a 503 `unavailable` (the store or the partner registry did not answer).
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No credentials, or credentials that do not verify: 401 with a `WWW-Authenticate` challenge.
@@ -42,6 +45,8 @@ pub enum ApiError {
     IdempotencyKeyReused(String),
     #[error("{0}")]
     IdempotencyInFlight(String),
+    #[error("the request target is longer than {0} bytes")]
+    UriTooLong(usize),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -52,10 +57,23 @@ pub enum ApiError {
     NotAvailable(String),
     #[error("the request took longer than the server's limit")]
     Timeout,
+    /// The client stopped sending its body: 408, nothing stored.
+    #[error("no part of the request body arrived for {0} s; nothing was stored")]
+    BodyTimeout(u64),
     #[error("the server is at its limit of concurrent requests; retry shortly")]
     Overloaded,
+    /// A per-client or per-address allowance is used up: 429 with `Retry-After`.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// A dependency (the object store, the partner registry) did not answer: 503 with
+    /// `Retry-After`. The cause is logged; the client is told only what is unavailable.
+    #[error("{what} unavailable; retry shortly")]
+    Outage {
+        what: &'static str,
+        cause: anyhow::Error,
+    },
     /// Anything unexpected. Its cause is logged, never shown.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -64,6 +82,26 @@ pub enum ApiError {
 impl ApiError {
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         Self::Internal(e.into())
+    }
+
+    /// A store failure: an outage is 503 `unavailable`, anything else unexpected.
+    pub fn store(e: postings::store::StoreError) -> Self {
+        if e.is_outage() {
+            Self::Outage {
+                what: "store",
+                cause: e.into(),
+            }
+        } else {
+            Self::internal(e)
+        }
+    }
+
+    /// The partner registry (Secrets Manager or the local file) could not be read.
+    pub fn registry(e: impl Into<anyhow::Error>) -> Self {
+        Self::Outage {
+            what: "partner registry",
+            cause: e.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -76,10 +114,15 @@ impl ApiError {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::IdempotencyInFlight(_) | Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAvailable(_) => StatusCode::NOT_IMPLEMENTED,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::Overloaded | Self::Unavailable(_) | Self::Outage { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,13 +144,27 @@ impl ApiError {
             Self::IdempotencyKeyReused(_) => "idempotency-key-reused",
             Self::IdempotencyInFlight(_) => "idempotency-key-in-flight",
             Self::NotFound(_) => "not-found",
+            Self::UriTooLong(_) => "uri-too-long",
             Self::MethodNotAllowed(_) => "method-not-allowed",
             Self::Conflict(_) => "conflict",
             Self::NotAvailable(_) => "not-available",
             Self::Timeout => "timeout",
+            Self::BodyTimeout(_) => "body-timeout",
             Self::Overloaded => "overloaded",
-            Self::Unavailable(_) => "unavailable",
+            Self::TooManyRequests { .. } => "rate-limited",
+            Self::Unavailable(_) | Self::Outage { .. } => "unavailable",
             Self::Internal(_) => "internal",
+        }
+    }
+
+    /// Seconds after which a retry may succeed, for the `Retry-After` header.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Overloaded | Self::Timeout => Some(1),
+            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            // A store or secret outage: worth retrying, not at once.
+            Self::Unavailable(_) | Self::Outage { .. } => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
         }
     }
 
@@ -133,12 +190,15 @@ impl ApiError {
             Self::IdempotencyKeyReused(_) => "Idempotency key reused with a different body",
             Self::IdempotencyInFlight(_) => "A request with this idempotency key is in progress",
             Self::NotFound(_) => "Not found",
+            Self::UriTooLong(_) => "URI too long",
             Self::MethodNotAllowed(_) => "Method not allowed",
             Self::Conflict(_) => "Conflict",
             Self::NotAvailable(_) => "Not available on this deployment",
             Self::Timeout => "Request timed out",
+            Self::BodyTimeout(_) => "Request body timed out",
             Self::Overloaded => "Server busy",
-            Self::Unavailable(_) => "Service unavailable",
+            Self::TooManyRequests { .. } => "Too many requests",
+            Self::Unavailable(_) | Self::Outage { .. } => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -155,19 +215,24 @@ impl ApiError {
 }
 
 /// The problem document (RFC 9457) plus our `request_id` extension member.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// `tag:ingest-api,2026:problem:<slug>`; clients may switch on the slug.
     #[serde(rename = "type")]
     pub type_: String,
+    #[schema(value_type = String)]
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
+    /// The request's path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// Also in the `x-request-id` response header.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// RFC 6749 §5.2 error code, so that OAuth client libraries understand token errors.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub error: Option<&'static str>,
 }
 
@@ -229,13 +294,13 @@ impl IntoResponse for ApiError {
         if let Some(v) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
-        if matches!(self, Self::Overloaded | Self::Timeout) {
+        if let Some(seconds) = self.retry_after() {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         let cause = match &self {
-            Self::Internal(e) => Some(Arc::new(format!("{e:#}"))),
+            Self::Internal(e) | Self::Outage { cause: e, .. } => Some(Arc::new(format!("{e:#}"))),
             _ => None,
         };
         response

@@ -3,7 +3,9 @@
 //! the stateless API (containers, Lambda) sees it:
 //! - no record: claim the key with `put_new` (an in-flight record), run the upload, then
 //!   overwrite the record with the response and the body's sha256;
-//! - in-flight record: 409 (the first request is still running);
+//! - in-flight record: 409 (the first request is still running), unless it is stale (its
+//!   process died): then it is taken over with a write conditional on the version read
+//!   (If-Match), so that of two retries racing for it exactly one wins;
 //! - completed record: same body sha256 → the first response again; otherwise 422.
 
 use std::time::Duration;
@@ -82,15 +84,15 @@ pub async fn begin(
         match store.put_new(object_key, to_bytes(&claim)?).await {
             Ok(()) => return Ok(Begin::Claimed),
             Err(StoreError::AlreadyExists) => {}
-            Err(e) => return Err(ApiError::internal(e)),
+            Err(e) => return Err(ApiError::store(e)),
         }
-        let existing = match store.get(object_key).await {
-            Ok(bytes) => bytes,
+        let existing = match store.get_versioned(object_key).await {
+            Ok(v) => v,
             // Abandoned between our put_new and get: try to claim it again.
             Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(ApiError::internal(e)),
+            Err(e) => return Err(ApiError::store(e)),
         };
-        let record: Record = serde_json::from_slice(&existing).map_err(ApiError::internal)?;
+        let record: Record = serde_json::from_slice(&existing.body).map_err(ApiError::internal)?;
         match record {
             Record::Completed {
                 body_sha256,
@@ -107,11 +109,15 @@ pub async fn begin(
             Record::InFlight { started_at } => {
                 let age = (Utc::now() - started_at).to_std().unwrap_or_default();
                 if age > stale_after {
-                    store
-                        .put(object_key, to_bytes(&claim)?)
+                    match store
+                        .put_if_match(object_key, to_bytes(&claim)?, &existing.etag)
                         .await
-                        .map_err(ApiError::internal)?;
-                    return Ok(Begin::Claimed);
+                    {
+                        Ok(()) => return Ok(Begin::Claimed),
+                        // Another retry took it over (or it was released) first: look again.
+                        Err(StoreError::ConditionFailed(_)) => continue,
+                        Err(e) => return Err(ApiError::store(e)),
+                    }
                 }
                 return Err(ApiError::IdempotencyInFlight(
                     "an upload with this Idempotency-Key is still in progress; retry after it finishes".into(),
@@ -140,7 +146,7 @@ pub async fn complete(
     store
         .put(object_key, to_bytes(&record)?)
         .await
-        .map_err(ApiError::internal)
+        .map_err(ApiError::store)
 }
 
 /// Releases the key after a failed upload, so that the partner can retry with a fixed body.

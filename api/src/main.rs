@@ -8,9 +8,21 @@ use ingest_api::startup::{AppState, Application};
 use postings::telemetry;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     telemetry::init();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The error and its causes, one line; never a backtrace (RUST_BACKTRACE is for
+            // panics), which would bury the message under frames.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout();
     match cli.command {
         Command::Serve(args) => {

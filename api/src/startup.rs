@@ -11,7 +11,6 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{BoxError, Router};
 use postings::store::Store;
 use tower::ServiceBuilder;
@@ -21,12 +20,18 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::token::TokenSettings;
 use crate::config::Config;
 use crate::error::{ApiError, ProblemExt};
-use crate::partners::{Backend, Registry};
-use crate::routes;
+use crate::limits::{PartnerSlots, body_read_timeout, uri_limit};
+use crate::partners::{Backend, LegacyVerifier, Registry};
+use crate::ratelimit::TokenLimits;
+use crate::routes::health::Readiness;
+use crate::routes::openapi::{ApiDoc, add_layer_responses};
+use crate::{routes, server};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -37,6 +42,11 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub tokens: Arc<TokenSettings>,
     pub settings: Arc<Settings>,
+    pub token_limits: Arc<TokenLimits>,
+    /// Checks legacy argon2 secret hashes one at a time.
+    pub legacy_hashes: Arc<LegacyVerifier>,
+    pub partner_slots: Arc<PartnerSlots>,
+    pub readiness: Arc<Readiness>,
 }
 
 /// The parts of [`Config`] handlers need.
@@ -47,6 +57,8 @@ pub struct Settings {
     pub presign_ttl: Duration,
     pub request_timeout: Duration,
     pub max_concurrent_requests: usize,
+    pub header_read_timeout: Duration,
+    pub body_read_timeout: Duration,
 }
 
 impl AppState {
@@ -72,87 +84,108 @@ impl AppState {
                 presign_ttl: config.presign_ttl.0,
                 request_timeout: config.request_timeout.0,
                 max_concurrent_requests: config.max_concurrent_requests,
+                header_read_timeout: config.header_read_timeout.0,
+                body_read_timeout: config.body_read_timeout.0,
             }),
+            partner_slots: Arc::new(PartnerSlots::new(match config.max_concurrent_per_partner {
+                0 => config.max_concurrent_requests / 4,
+                n => n,
+            })),
+            token_limits: Arc::new(TokenLimits::new(
+                config.token_rate_per_client,
+                config.token_rate_per_address,
+            )),
+            legacy_hashes: Arc::new(
+                LegacyVerifier::start().context("starting the legacy secret-hash thread")?,
+            ),
+            readiness: Arc::new(Readiness::default()),
         })
     }
 }
 
-/// The router's routes, kept with a table of (method, path) so that the OpenAPI document can
-/// be checked against exactly what is routed.
+/// The router's routes and the OpenAPI document generated from the same handlers.
 pub struct Routes {
     pub router: Router<AppState>,
-    pub table: Vec<(Method, &'static str)>,
+    /// Health checks: outside the concurrency limit, load shedding and per-partner shares,
+    /// so that a busy or attacked server still answers its orchestrator.
+    pub open: Router<AppState>,
+    pub document: utoipa::openapi::OpenApi,
 }
 
 impl Routes {
-    fn new() -> Self {
-        Self {
-            router: Router::new(),
-            table: Vec::new(),
+    /// Every (method, path) the document describes.
+    pub fn table(&self) -> Vec<(Method, String)> {
+        let mut table = Vec::new();
+        for (path, item) in &self.document.paths.paths {
+            let operations = [
+                (Method::GET, &item.get),
+                (Method::POST, &item.post),
+                (Method::PUT, &item.put),
+                (Method::DELETE, &item.delete),
+                (Method::PATCH, &item.patch),
+            ];
+            for (method, operation) in operations {
+                if operation.is_some() {
+                    table.push((method, path.clone()));
+                }
+            }
         }
-    }
-
-    fn add<H, T>(self, method: Method, path: &'static str, handler: H) -> Self
-    where
-        H: axum::handler::Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
-        self.add_route(method, path, on(filter, handler))
-    }
-
-    /// A route whose body is streamed: no buffering limit (intake counts the bytes itself).
-    fn add_streaming<H, T>(self, method: Method, path: &'static str, handler: H) -> Self
-    where
-        H: axum::handler::Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
-        self.add_route(
-            method,
-            path,
-            on(filter, handler).layer(DefaultBodyLimit::disable()),
-        )
-    }
-
-    fn add_route(
-        mut self,
-        method: Method,
-        path: &'static str,
-        route: MethodRouter<AppState>,
-    ) -> Self {
-        self.router = self.router.route(path, route);
-        self.table.push((method, path));
-        self
+        table
     }
 }
 
-/// Every route of the API.
+/// Every route of the API, with its OpenAPI description.
 pub fn routes() -> Routes {
-    Routes::new()
-        .add(Method::GET, "/healthz", routes::health::healthz)
-        .add(Method::GET, "/readyz", routes::health::readyz)
-        .add(Method::GET, "/openapi.json", routes::openapi::openapi_json)
-        .add(Method::POST, "/v1/oauth/token", routes::oauth::token)
-        .add_streaming(Method::POST, "/v1/postings", routes::postings::upload)
-        .add(Method::POST, "/v1/uploads", routes::uploads::create)
-        .add(Method::GET, "/v1/uploads/{id}", routes::uploads::show)
-        .add(
-            Method::POST,
-            "/v1/uploads/{id}/complete",
-            routes::uploads::complete,
-        )
+    let (open, mut open_doc) = OpenApiRouter::<AppState>::new()
+        .routes(utoipa_axum::routes!(routes::health::healthz))
+        .routes(utoipa_axum::routes!(routes::health::readyz))
+        .split_for_parts();
+    // Uploads stream past any fixed limit (intake enforces MAX_UPLOAD_BYTES itself).
+    let streaming = OpenApiRouter::<AppState>::new()
+        .routes(utoipa_axum::routes!(routes::postings::upload))
+        .layer(DefaultBodyLimit::disable());
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(utoipa_axum::routes!(routes::openapi::openapi_json))
+        .routes(utoipa_axum::routes!(routes::oauth::token))
+        .routes(utoipa_axum::routes!(routes::uploads::create))
+        .routes(utoipa_axum::routes!(routes::uploads::show))
+        .routes(utoipa_axum::routes!(routes::uploads::complete))
+        .merge(streaming)
+        .split_for_parts();
+    add_layer_responses(&mut document, true);
+    add_layer_responses(&mut open_doc, false);
+    document.merge(open_doc);
+    Routes {
+        router,
+        open,
+        document,
+    }
 }
 
 pub fn build_router(state: AppState) -> Router {
     let settings = state.settings.clone();
-    routes()
-        .router
+    let Routes { router, open, .. } = routes();
+    let limited = router.layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(overload_or_timeout))
+            .load_shed()
+            // `Router::layer` wraps each route on its own: the global variant shares one
+            // semaphore across them, so the limit is per process.
+            .layer(GlobalConcurrencyLimitLayer::new(
+                settings.max_concurrent_requests,
+            ))
+            .timeout(settings.request_timeout)
+            .layer(middleware::from_fn_with_state(
+                settings.body_read_timeout,
+                body_read_timeout,
+            )),
+    );
+    open.merge(limited)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Uploads stream past any fixed limit (intake enforces MAX_UPLOAD_BYTES itself);
         // everything else that buffers (the token form) stays small.
-        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(DefaultBodyLimit::max(routes::oauth::TOKEN_BODY_LIMIT))
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveHeadersLayer::new([
@@ -185,17 +218,10 @@ pub fn build_router(state: AppState) -> Router {
                         .on_failure(()),
                 )
                 .layer(middleware::from_fn(render_problems))
+                .layer(middleware::from_fn(uri_limit))
                 .layer(CatchPanicLayer::custom(|_panic| {
                     ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
-                }))
-                .layer(HandleErrorLayer::new(overload_or_timeout))
-                .load_shed()
-                // `Router::layer` wraps each route on its own: the global variant shares
-                // one semaphore across them, so the limit is per process.
-                .layer(GlobalConcurrencyLimitLayer::new(
-                    settings.max_concurrent_requests,
-                ))
-                .timeout(settings.request_timeout),
+                })),
         )
         .with_state(state)
 }
@@ -250,6 +276,7 @@ async fn render_problems(req: Request, next: Next) -> Response {
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
+    header_read_timeout: Duration,
 }
 
 impl Application {
@@ -259,6 +286,7 @@ impl Application {
             .with_context(|| format!("binding {bind}:{port}"))?;
         Ok(Self {
             listener,
+            header_read_timeout: state.settings.header_read_timeout,
             router: build_router(state),
         })
     }
@@ -268,10 +296,14 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving")
+        server::serve(
+            self.listener,
+            self.router,
+            self.header_read_timeout,
+            shutdown_signal(),
+        )
+        .await;
+        Ok(())
     }
 }
 

@@ -5,10 +5,10 @@ mod common;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
-use common::{GOOD_CSV, TestApp, problem, problem_slug};
+use common::{GOOD_CSV, Options, TestApp, problem, problem_slug};
 use hmac_sign::sign;
 use ingest_api::admin;
-use ingest_api::config::KeysCommand;
+use ingest_api::config::{KeysCommand, PartnersCommand};
 use serde_json::{Value, json};
 
 /// Builds tokens by hand so that each test can break exactly one thing.
@@ -374,4 +374,68 @@ async fn partner_ids_that_could_escape_a_prefix_are_refused_when_registering() {
     }
     let registry = admin::registry(&app.config).await;
     assert!(registry.reload().await.unwrap().partners.is_empty());
+}
+
+#[tokio::test]
+async fn a_token_without_exp_is_refused_naming_the_missing_claim() {
+    let app = TestApp::with(Options {
+        local: true,
+        ..Options::default()
+    })
+    .await;
+    app.partner_with_token("acme").await;
+    let key = current_key(&app).await;
+    let mut no_exp = claims("acme");
+    no_exp.as_object_mut().unwrap().remove("exp");
+    let response = upload_status(&app, &sign(header(&key.kid), &no_exp, &key.secret)).await;
+    let body = problem(response, 401).await;
+    assert!(body["detail"].as_str().unwrap().contains("`exp`"), "{body}");
+}
+
+#[tokio::test]
+async fn a_token_request_body_over_64_kib_gets_413() {
+    let app = TestApp::with(Options {
+        local: true,
+        ..Options::default()
+    })
+    .await;
+    let response = app
+        .http
+        .post(app.url("/v1/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&pad={}",
+            "x".repeat(70 * 1024)
+        ))
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, 413).await;
+    assert_eq!(problem_slug(&body), "body-too-large");
+}
+
+#[tokio::test]
+async fn a_rotated_secret_replaces_the_old_one_at_once() {
+    let app = TestApp::with(Options {
+        local: true,
+        ..Options::default()
+    })
+    .await;
+    let old = app.add_partner("acme").await;
+    let mut out = Vec::new();
+    admin::partners(
+        &app.config,
+        PartnersCommand::RotateSecret { id: "acme".into() },
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let new = out
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret="))
+        .unwrap();
+    assert_ne!(new, old);
+    assert_eq!(app.request_token("acme", &old).await.status(), 401);
+    assert_eq!(app.request_token("acme", new).await.status(), 200);
 }

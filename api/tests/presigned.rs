@@ -145,3 +145,166 @@ async fn the_local_store_says_presigned_uploads_are_not_available_and_points_to_
     assert_eq!(problem_slug(&body), "not-available");
     assert!(body["detail"].as_str().unwrap().contains("/v1/postings"));
 }
+
+#[tokio::test]
+async fn a_put_to_the_presigned_url_after_complete_leaves_the_registered_object_unchanged() {
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let created = start(&app, &token).await;
+    let url = created["upload_url"].as_str().unwrap().to_owned();
+    let key = created["key"].as_str().unwrap().to_owned();
+    let put = reqwest::Client::new()
+        .put(&url)
+        .body(GOOD_CSV)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    let response = complete(&app, &token, &created).await;
+    assert_eq!(response.status(), 200);
+    let registered: Value = response.json().await.unwrap();
+    // The staged copy is gone once registered.
+    assert!(
+        !app.objects()
+            .await
+            .iter()
+            .any(|k| k.starts_with("staging/")),
+        "{:?}",
+        app.objects().await
+    );
+
+    // The URL is still within its lifetime: whatever it accepts now lands beside the
+    // registered object, never on it.
+    let tampered = GOOD_CSV.replace("エンジニア", "改ざん");
+    let _ = reqwest::Client::new()
+        .put(&url)
+        .body(tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.object_bytes(&key).await, GOOD_CSV.as_bytes());
+    let record: Value =
+        serde_json::from_slice(&app.object_bytes(&key.replace(".csv", ".json")).await).unwrap();
+    assert_eq!(record["sha256"], registered["sha256"]);
+    let again: Value = complete(&app, &token, &created).await.json().await.unwrap();
+    assert_eq!(again, registered);
+}
+
+#[tokio::test]
+async fn an_unknown_charset_is_refused_when_the_upload_is_created_and_nothing_is_left() {
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let response = app
+        .http
+        .post(app.url("/v1/uploads"))
+        .bearer_auth(&token)
+        .json(&json!({ "charset": "latin1" }))
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, 400).await;
+    assert_eq!(problem_slug(&body), "unknown-charset");
+    assert!(app.objects().await.is_empty(), "{:?}", app.objects().await);
+}
+
+#[tokio::test]
+async fn a_missing_bucket_makes_readiness_and_uploads_503_unavailable_without_internals() {
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let (s3, bucket) = (app.s3.as_ref().unwrap(), app.bucket.as_ref().unwrap());
+    s3.delete_bucket().bucket(bucket).send().await.unwrap();
+
+    let response = app.http.get(app.url("/readyz")).send().await.unwrap();
+    let body = problem(response, 503).await;
+    assert_eq!(body["detail"], "store unavailable");
+
+    let response = app
+        .http
+        .post(app.url("/v1/uploads"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("retry-after"));
+    let body = problem(response, 503).await;
+    assert_eq!(problem_slug(&body), "unavailable");
+    let response = app.upload(&token, "text/csv", GOOD_CSV, None).await;
+    assert!(response.headers().contains_key("retry-after"));
+    let body = problem(response, 503).await;
+    assert_eq!(problem_slug(&body), "unavailable");
+    let text = body.to_string();
+    assert!(
+        !text.contains(bucket.as_str()) && !text.contains("127.0.0.1"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_declared_checksum_is_signed_into_the_url_and_a_different_file_is_refused_at_complete() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    let declared = json!({
+        "bytes": GOOD_CSV.len(),
+        "sha256": hex::encode(Sha256::digest(GOOD_CSV.as_bytes())),
+    });
+    let create = |body: Value| {
+        app.http
+            .post(app.url("/v1/uploads"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let created: Value = create(declared.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = created["upload_url"].as_str().unwrap();
+    // S3 checks what is signed: this URL takes only that length and checksum, and no overwrite.
+    for signed in ["content-length", "if-none-match", "x-amz-checksum-sha256"] {
+        assert!(url.contains(signed), "{signed} is not signed: {url}");
+    }
+    let headers = created["upload_headers"].as_object().unwrap();
+    assert_eq!(headers["if-none-match"], "*");
+
+    // Another file under the URL (the test endpoint does not check signatures; S3 would
+    // refuse it) is still caught by `complete`, and deleted.
+    let other = GOOD_CSV.replace("P-2", "P-9");
+    let put = reqwest::Client::new()
+        .put(url)
+        .body(other)
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    let body = problem(complete(&app, &token, &created).await, 422).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("declared"),
+        "{body}"
+    );
+    assert!(app.incoming().await.is_empty());
+
+    // The declared file, sent with the headers it was signed with, is registered.
+    let created: Value = create(declared.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut put = reqwest::Client::new()
+        .put(created["upload_url"].as_str().unwrap())
+        .body(GOOD_CSV);
+    for (name, value) in created["upload_headers"].as_object().unwrap() {
+        if name != "content-length" {
+            put = put.header(name, value.as_str().unwrap());
+        }
+    }
+    let put = put.send().await.unwrap();
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+    let response = complete(&app, &token, &created).await;
+    assert_eq!(response.status(), 200);
+    let registered: Value = response.json().await.unwrap();
+    assert_eq!(registered["sha256"], declared["sha256"]);
+}

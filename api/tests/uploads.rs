@@ -414,3 +414,45 @@ async fn an_upload_that_outlasts_the_request_timeout_gets_503_and_nothing_is_sto
         202
     );
 }
+
+#[tokio::test]
+async fn two_retries_racing_to_take_over_a_stale_idempotency_claim_store_one_file() {
+    let app = TestApp::spawn().await;
+    let token = app.partner_with_token("acme").await;
+    // A claim left behind by a process that died an hour ago.
+    let record_key = format!(
+        "idempotency/acme/{}.json",
+        hex::encode(Sha256::digest(b"k-stale"))
+    );
+    let stale = serde_json::json!({
+        "state": "in_flight",
+        "started_at": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339(),
+    });
+    let (s3, bucket) = (app.s3.as_ref().unwrap(), app.bucket.as_ref().unwrap());
+    s3.put_object()
+        .bucket(bucket)
+        .key(&record_key)
+        .body(serde_json::to_vec(&stale).unwrap().into())
+        .send()
+        .await
+        .unwrap();
+
+    let other = GOOD_CSV.replace("P-2", "P-3");
+    let (a, b) = tokio::join!(
+        app.upload(&token, "text/csv", GOOD_CSV, Some("k-stale")),
+        app.upload(&token, "text/csv", other, Some("k-stale")),
+    );
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        1,
+        "{statuses:?}"
+    );
+    let csvs = app
+        .incoming()
+        .await
+        .into_iter()
+        .filter(|k| k.ends_with(".csv"))
+        .count();
+    assert_eq!(csvs, 1);
+}

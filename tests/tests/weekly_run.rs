@@ -55,6 +55,11 @@ async fn spawn_api(store_url: &str, secret_id: &str, dir: &Path) -> (String, Con
         max_upload_bytes: 64 << 20,
         request_timeout: HumanDuration(Duration::from_secs(60)),
         max_concurrent_requests: 16,
+        max_concurrent_per_partner: 0,
+        header_read_timeout: HumanDuration(Duration::from_secs(10)),
+        body_read_timeout: HumanDuration(Duration::from_secs(20)),
+        token_rate_per_client: std::num::NonZeroU32::new(10).unwrap(),
+        token_rate_per_address: std::num::NonZeroU32::new(64).unwrap(),
         presign_ttl: HumanDuration(Duration::from_secs(900)),
     };
     let state = AppState::from_config(&config).await.unwrap();

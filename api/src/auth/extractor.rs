@@ -8,11 +8,15 @@ use postings::ids::PartnerId;
 
 use super::token::{self, SCOPE_UPLOAD};
 use crate::error::ApiError;
+use crate::limits::Slot;
 use crate::startup::AppState;
 
 #[derive(Debug, Clone)]
 pub struct AuthorizedPartner {
     pub id: PartnerId,
+    /// One of the partner's request slots, held as long as this value (or a clone moved
+    /// into spawned work) lives.
+    pub slot: Slot,
 }
 
 impl FromRequestParts<AppState> for AuthorizedPartner {
@@ -41,7 +45,7 @@ impl FromRequestParts<AppState> for AuthorizedPartner {
             .registry
             .snapshot()
             .await
-            .map_err(|e| ApiError::Unavailable(format!("partner registry unavailable: {e}")))?;
+            .map_err(ApiError::registry)?;
         let verified =
             token::verify(&doc, &state.tokens, bearer).map_err(|e| ApiError::Unauthorized {
                 detail: e.to_string(),
@@ -63,8 +67,10 @@ impl FromRequestParts<AppState> for AuthorizedPartner {
             });
         }
         tracing::Span::current().record("partner", verified.partner.as_str());
+        let slot = state.partner_slots.acquire(&verified.partner)?;
         Ok(Self {
             id: verified.partner,
+            slot,
         })
     }
 }

@@ -60,8 +60,8 @@ pub enum TokenError {
     Signature,
     #[error("the token's subject is not a partner id")]
     Subject,
-    #[error("the token lacks a required claim")]
-    MissingClaim,
+    #[error("the token lacks the required claim `{0}`")]
+    MissingClaim(String),
     #[error("there is no signing key configured")]
     NoSigningKey,
 }
@@ -130,22 +130,39 @@ pub fn verify(
     validation.set_issuer(&[&settings.issuer]);
     validation.set_audience(&[&settings.audience]);
 
-    let data =
-        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind as K;
-                match e.kind() {
-                    K::ExpiredSignature => TokenError::Expired,
-                    K::ImmatureSignature => TokenError::NotYetValid,
-                    K::InvalidAudience => TokenError::Audience,
-                    K::InvalidIssuer => TokenError::Issuer,
-                    K::InvalidSignature => TokenError::Signature,
-                    K::InvalidAlgorithm => TokenError::Algorithm,
-                    K::MissingRequiredClaim(_) => TokenError::MissingClaim,
-                    _ => TokenError::Malformed,
-                }
-            })?;
-    let claims = data.claims;
+    // Decoded as plain JSON first, so that a missing claim is reported by name (decoding
+    // straight into `Claims` would call it malformed); the typed claims follow.
+    let data = jsonwebtoken::decode::<serde_json::Value>(
+        token,
+        &DecodingKey::from_secret(&secret),
+        &validation,
+    )
+    .map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind as K;
+        match e.kind() {
+            K::ExpiredSignature => TokenError::Expired,
+            K::ImmatureSignature => TokenError::NotYetValid,
+            K::InvalidAudience => TokenError::Audience,
+            K::InvalidIssuer => TokenError::Issuer,
+            K::InvalidSignature => TokenError::Signature,
+            K::InvalidAlgorithm => TokenError::Algorithm,
+            K::MissingRequiredClaim(c) => TokenError::MissingClaim(c.clone()),
+            _ => TokenError::Malformed,
+        }
+    })?;
+    let claims: Claims = serde_json::from_value(data.claims).map_err(|e| {
+        if e.to_string().starts_with("missing field") {
+            let name = e
+                .to_string()
+                .split('`')
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            TokenError::MissingClaim(name)
+        } else {
+            TokenError::Malformed
+        }
+    })?;
     let partner = PartnerId::parse(&claims.sub).map_err(|_| TokenError::Subject)?;
     Ok(Verified {
         partner,

@@ -3,14 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::PasswordHash;
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use postings::ids::PartnerId;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::config::Secret;
 
@@ -40,9 +42,16 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// How a stored secret hash is written: `sha256$<hex>`. Client secrets are 256 random bits,
+/// so a fast hash cannot be brute-forced and a memory-hard one only buys the caller a way
+/// to exhaust the server. Older entries hold an argon2id PHC string (`$argon2id$…`), still
+/// accepted (see [`PartnerEntry::verify`]) until the secret is rotated.
+const SHA256_PREFIX: &str = "sha256$";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PartnerEntry {
-    /// Argon2id PHC string of the client secret; the secret itself is never stored.
+    /// `sha256$<hex>` of the client secret (or a legacy argon2id PHC string); the secret
+    /// itself is never stored.
     pub secret_hash: String,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
@@ -54,8 +63,22 @@ pub enum AdminError {
     Exists(PartnerId),
     #[error("no partner {0}")]
     Unknown(PartnerId),
-    #[error("hashing the client secret: {0}")]
-    Hash(String),
+}
+
+/// A fresh 256-bit client secret and the hash to store for it.
+fn new_secret() -> (Secret<String>, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = sha256_hash(&secret);
+    (Secret::new(secret), hash)
+}
+
+fn sha256_hash(secret: &str) -> String {
+    format!(
+        "{SHA256_PREFIX}{}",
+        hex::encode(Sha256::digest(secret.as_bytes()))
+    )
 }
 
 impl SigningKey {
@@ -113,14 +136,7 @@ impl RegistryDoc {
         if self.partners.contains_key(id) {
             return Err(AdminError::Exists(id.clone()));
         }
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let secret = URL_SAFE_NO_PAD.encode(bytes);
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        let hash = Argon2::default()
-            .hash_password(secret.as_bytes(), &salt)
-            .map_err(|e| AdminError::Hash(e.to_string()))?
-            .to_string();
+        let (secret, hash) = new_secret();
         self.partners.insert(
             id.clone(),
             PartnerEntry {
@@ -130,7 +146,19 @@ impl RegistryDoc {
             },
         );
         self.ensure_key();
-        Ok(Secret::new(secret))
+        Ok(secret)
+    }
+
+    /// Replaces a partner's client secret: the old one stops working at once (tokens already
+    /// issued stay valid until they expire). The new hash is always the fast kind.
+    pub fn rotate_secret(&mut self, id: &PartnerId) -> Result<Secret<String>, AdminError> {
+        let entry = self
+            .partners
+            .get_mut(id)
+            .ok_or_else(|| AdminError::Unknown(id.clone()))?;
+        let (secret, hash) = new_secret();
+        entry.secret_hash = hash;
+        Ok(secret)
     }
 
     pub fn set_enabled(&mut self, id: &PartnerId, enabled: bool) -> Result<(), AdminError> {
@@ -143,16 +171,79 @@ impl RegistryDoc {
     }
 }
 
+/// The outcome of checking a presented secret against a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    Match,
+    Mismatch,
+    /// A legacy argon2 hash: call [`PartnerEntry::verify_legacy`] (slow, memory-hard) off
+    /// the async runtime, with its concurrency bounded.
+    Legacy,
+}
+
 impl PartnerEntry {
-    /// Constant-time comparison through argon2; slow on purpose, so call it off the runtime.
-    pub fn secret_matches(&self, secret: &str) -> bool {
-        PasswordHash::new(&self.secret_hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(secret.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+    /// Compares the secret's SHA-256 with the stored one in constant time.
+    pub fn verify(&self, secret: &str) -> Verification {
+        match self.secret_hash.strip_prefix(SHA256_PREFIX) {
+            Some(_) => {
+                let presented = sha256_hash(secret);
+                if bool::from(presented.as_bytes().ct_eq(self.secret_hash.as_bytes())) {
+                    Verification::Match
+                } else {
+                    Verification::Mismatch
+                }
+            }
+            None if self.secret_hash.starts_with("$argon2") => Verification::Legacy,
+            None => Verification::Mismatch,
+        }
+    }
+
+    /// Checks a legacy argon2 hash: slow and memory-hard, so call it off the runtime.
+    pub fn verify_legacy(&self, secret: &str) -> bool {
+        self.verify_legacy_in(secret, &mut Vec::new())
+    }
+
+    /// [`Self::verify_legacy`] in the caller's work memory, grown as the hash's parameters
+    /// need and kept for the next check: the checks reuse one buffer instead of allocating
+    /// ~19 MiB each, which the allocator would not give back.
+    pub fn verify_legacy_in(&self, secret: &str, memory: &mut Vec<Block>) -> bool {
+        let Ok(hash) = PasswordHash::new(&self.secret_hash) else {
+            return false;
+        };
+        let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+            Algorithm::try_from(hash.algorithm),
+            Params::try_from(&hash),
+            hash.salt,
+            hash.hash,
+        ) else {
+            return false;
+        };
+        let version = hash
+            .version
+            .and_then(|v| Version::try_from(v).ok())
+            .unwrap_or_default();
+        let mut salt_buf = [0u8; 64];
+        let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+            return false;
+        };
+        let blocks = params.block_count();
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::default());
+        }
+        let mut out = vec![0u8; expected.len()];
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(
+                secret.as_bytes(),
+                salt,
+                &mut out,
+                &mut memory[..blocks],
+            )
+            .is_ok()
+            && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
+    }
+
+    pub fn has_legacy_hash(&self) -> bool {
+        self.verify("") == Verification::Legacy
     }
 }
 
@@ -166,12 +257,49 @@ mod tests {
         let id = PartnerId::parse("acme").unwrap();
         let secret = doc.add_partner(&id).unwrap();
         let entry = &doc.partners[&id];
-        assert!(entry.secret_matches(secret.expose()));
-        assert!(!entry.secret_matches("not-it"));
+        assert_eq!(entry.verify(secret.expose()), Verification::Match);
+        assert_eq!(entry.verify("not-it"), Verification::Mismatch);
+        assert!(entry.secret_hash.starts_with(SHA256_PREFIX));
         let json = serde_json::to_string(&doc).unwrap();
         assert!(!json.contains(secret.expose().as_str()));
         assert_eq!(doc.signing_keys.len(), 1);
         assert!(matches!(doc.add_partner(&id), Err(AdminError::Exists(_))));
+    }
+
+    #[test]
+    fn a_rotated_secret_replaces_the_old_one_and_a_legacy_argon2_hash_still_verifies() {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let mut doc = RegistryDoc::default();
+        let id = PartnerId::parse("acme").unwrap();
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let legacy = Argon2::default()
+            .hash_password(b"old-secret", &salt)
+            .unwrap()
+            .to_string();
+        doc.partners.insert(
+            id.clone(),
+            PartnerEntry {
+                secret_hash: legacy,
+                enabled: true,
+                created_at: Utc::now(),
+            },
+        );
+        let entry = &doc.partners[&id];
+        assert_eq!(entry.verify("old-secret"), Verification::Legacy);
+        assert!(entry.verify_legacy("old-secret"));
+        assert!(!entry.verify_legacy("wrong"));
+        let mut memory = Vec::new();
+        assert!(entry.verify_legacy_in("old-secret", &mut memory));
+        assert!(entry.verify_legacy_in("old-secret", &mut memory));
+        let new = doc.rotate_secret(&id).unwrap();
+        let entry = &doc.partners[&id];
+        assert_eq!(entry.verify(new.expose()), Verification::Match);
+        assert_eq!(entry.verify("old-secret"), Verification::Mismatch);
+        let unknown = PartnerId::parse("nobody").unwrap();
+        assert!(matches!(
+            doc.rotate_secret(&unknown),
+            Err(AdminError::Unknown(_))
+        ));
     }
 
     #[test]

@@ -138,7 +138,8 @@ async fn forward_file_field(
         let item = match field.chunk().await {
             Ok(Some(chunk)) => Ok(chunk),
             Ok(None) => return,
-            Err(e) => Err(std::io::Error::other(e.body_text())),
+            // The error itself, not its text, so that a body timeout can still be told apart.
+            Err(e) => Err(std::io::Error::other(e)),
         };
         let failed = item.is_err();
         if tx.send(item).await.is_err() || failed {

@@ -1,5 +1,7 @@
 //! `POST /v1/oauth/token`: OAuth 2.0 client credentials (RFC 6749 §4.4). The client id is the
-//! partner id; the secret is checked against its argon2 hash.
+//! partner id; the secret's SHA-256 is compared with the stored one in constant time (legacy
+//! argon2 hashes are still checked, one at a time on their own thread). Rate limits per address and
+//! per client id come first, so a flood costs a counter lookup each.
 
 use axum::Form;
 use std::sync::LazyLock;
@@ -8,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -17,16 +19,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::token::{self, SCOPE_UPLOAD};
 use crate::config::Secret;
-use crate::error::ApiError;
-use crate::partners::PartnerEntry;
+use crate::error::{ApiError, Problem};
+use crate::limits::body_timeout;
+use crate::partners::{PartnerEntry, Verification};
+use crate::ratelimit::PeerAddr;
 use crate::startup::AppState;
 
+/// Stands in for an unknown client, so that its check costs the same as a known one's and
+/// response times do not reveal which partner ids exist.
 static DUMMY: LazyLock<PartnerEntry> = LazyLock::new(|| {
     let mut doc = crate::partners::RegistryDoc::default();
     let id = PartnerId::parse("dummy").expect("a valid id");
     let _ = doc.add_partner(&id);
     doc.partners.remove(&id).expect("just added")
 });
+
+/// Largest token request body; a client-credentials form is a few hundred bytes.
+pub const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 
 #[derive(Deserialize)]
 pub struct TokenForm {
@@ -36,10 +45,42 @@ pub struct TokenForm {
     scope: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// The form as documented (the handler reads every field as optional text, so that it can
+/// say exactly what is wrong).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the form for the OpenAPI document only")]
+pub struct TokenRequest {
+    grant_type: GrantType,
+    /// The partner id, unless sent with HTTP Basic.
+    #[schema(nullable = false)]
+    client_id: Option<String>,
+    /// Unless sent with HTTP Basic.
+    #[schema(nullable = false)]
+    client_secret: Option<String>,
+    #[schema(nullable = false)]
+    scope: Option<Scope>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the form for the OpenAPI document only")]
+enum GrantType {
+    #[serde(rename = "client_credentials")]
+    ClientCredentials,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the form for the OpenAPI document only")]
+enum Scope {
+    #[serde(rename = "postings:write")]
+    PostingsWrite,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
+    /// Always `Bearer`.
     pub token_type: String,
+    /// Seconds until the token expires.
     pub expires_in: u64,
     pub scope: String,
 }
@@ -51,12 +92,46 @@ fn bad_request(slug: &'static str, detail: impl Into<String>) -> ApiError {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/oauth/token",
+    tag = "auth",
+    summary = "OAuth 2.0 client credentials: exchange a partner's client id and secret for an access token",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = []), ()),
+    responses(
+        (status = 200, description = "token issued (Cache-Control: no-store)", body = TokenResponse),
+        (status = 400, description = "malformed form, unsupported grant type or scope", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "unknown client, wrong secret or no credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "the partner is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "form over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "not application/x-www-form-urlencoded", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many token requests from this address or for this client id (Retry-After)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn token(
     State(state): State<AppState>,
+    PeerAddr(peer): PeerAddr,
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<Response, ApiError> {
+    if let Some(addr) = peer {
+        state.token_limits.check_address(addr)?;
+    }
     let Form(form) = form.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::TooLarge {
+                limit: TOKEN_BODY_LIMIT as u64,
+            };
+        }
+        if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            return ApiError::UnsupportedMediaType(
+                "send the token request as application/x-www-form-urlencoded".into(),
+            );
+        }
+        if let Some(d) = body_timeout(&e) {
+            return ApiError::BodyTimeout(d.as_secs());
+        }
         bad_request(
             "invalid-request",
             format!(
@@ -72,7 +147,9 @@ pub async fn token(
         ));
     }
     let scope = form.scope.as_deref().unwrap_or(SCOPE_UPLOAD);
-    if scope.split_whitespace().any(|s| s != SCOPE_UPLOAD) {
+    if scope.split_whitespace().next().is_none()
+        || scope.split_whitespace().any(|s| s != SCOPE_UPLOAD)
+    {
         return Err(bad_request(
             "invalid-scope",
             format!("the only scope is {SCOPE_UPLOAD}"),
@@ -81,19 +158,23 @@ pub async fn token(
     let (client_id, secret) = credentials(&headers, form.client_id, form.client_secret)?;
     let invalid = || ApiError::InvalidClient("unknown client or wrong secret".into());
     let partner = PartnerId::parse(&client_id).map_err(|_| invalid())?;
+    state.token_limits.check_client(partner.as_str())?;
     let doc = state
         .registry
         .snapshot()
         .await
-        .map_err(|e| ApiError::Unavailable(format!("partner registry unavailable: {e}")))?;
-    // An unknown client costs the same argon2 verification as a known one, so response
-    // times do not reveal which partner ids exist.
+        .map_err(ApiError::registry)?;
     let known = doc.partners.get(&partner).cloned();
     let entry = known.clone().unwrap_or_else(|| DUMMY.clone());
-    // argon2 is deliberately slow: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || entry.secret_matches(secret.expose()))
-        .await
-        .map_err(ApiError::internal)?;
+    let matches = match entry.verify(secret.expose()) {
+        Verification::Match => true,
+        Verification::Mismatch => false,
+        Verification::Legacy => state
+            .legacy_hashes
+            .verify(entry, secret)
+            .await
+            .ok_or(ApiError::Overloaded)?,
+    };
     if known.is_none() || !matches {
         return Err(invalid());
     }
@@ -105,7 +186,7 @@ pub async fn token(
     }
     let ttl = state.settings.token_ttl;
     let access_token = token::issue(&doc, &state.tokens, &partner, ttl, SCOPE_UPLOAD)
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        .map_err(|e| ApiError::Unavailable(format!("partner registry: {e}")))?;
     tracing::info!(partner = %partner, "access token issued");
     let mut response = Json(TokenResponse {
         access_token,

@@ -1,164 +1,126 @@
-//! `GET /openapi.json`: the API described by hand (kept small), and checked against the
-//! router by a test so that neither can drift.
+//! `GET /openapi.json`, generated from the code: each handler's `#[utoipa::path]` names its
+//! own statuses and the types it exchanges (derived with `ToSchema` from the very structs
+//! serde writes), utoipa-axum routes exactly the annotated handlers, and the responses that
+//! the service's layers add to every route (414, 500, 503; 408 where a body is read) are
+//! added here once, by rule, the way the layers apply them.
+
+use std::sync::LazyLock;
 
 use axum::Json;
-use serde_json::{Value, json};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi as Document, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
 
-use crate::error::PROBLEM_TYPE_PREFIX;
+use crate::error::Problem;
 
-pub async fn openapi_json() -> Json<Value> {
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ingest API",
+        description = "Partners upload weekly job-posting CSVs. Errors are RFC 9457 problem documents (application/problem+json) whose `type` starts with `tag:ingest-api,2026:problem:`."
+    ),
+    components(schemas(Problem)),
+    modifiers(&SecuritySchemes)
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
+    }
+}
+
+static DOCUMENT: LazyLock<Document> = LazyLock::new(|| crate::startup::routes().document);
+
+/// The document, as served.
+pub fn document() -> &'static Document {
+    &DOCUMENT
+}
+
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "service",
+    summary = "This document (OpenAPI 3.1)",
+    responses((status = 200, description = "the OpenAPI document", body = serde_json::Value))
+)]
+pub async fn openapi_json() -> Json<&'static Document> {
     Json(document())
 }
 
-fn problem(description: &str) -> Value {
-    json!({
-        "description": description,
-        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-    })
+/// A problem-document response, for the `responses` of an operation.
+pub fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
 }
 
-fn secured() -> Value {
-    json!([{ "bearer": ["postings:write"] }])
-}
-
-pub fn document() -> Value {
-    let upload_result = json!({ "$ref": "#/components/schemas/Upload" });
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Ingest API",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": format!(
-                "Partners upload weekly job-posting CSVs. Errors are RFC 9457 problem documents whose `type` starts with `{PROBLEM_TYPE_PREFIX}`."
-            ),
-        },
-        "paths": {
-            "/healthz": { "get": {
-                "summary": "Liveness: the process serves HTTP",
-                "responses": { "200": { "description": "alive" } }
-            }},
-            "/readyz": { "get": {
-                "summary": "Readiness: the object store and the partner registry answer",
-                "responses": { "200": { "description": "ready" }, "503": problem("a dependency is unavailable") }
-            }},
-            "/openapi.json": { "get": {
-                "summary": "This document",
-                "responses": { "200": { "description": "OpenAPI 3.1 document" } }
-            }},
-            "/v1/oauth/token": { "post": {
-                "summary": "OAuth 2.0 client credentials: exchange a partner's client id and secret for an access token",
-                "security": [{ "basic": [] }, {}],
-                "requestBody": { "required": true, "content": { "application/x-www-form-urlencoded": { "schema": {
-                    "type": "object", "required": ["grant_type"],
-                    "properties": {
-                        "grant_type": { "const": "client_credentials" },
-                        "client_id": { "type": "string" }, "client_secret": { "type": "string" },
-                        "scope": { "const": "postings:write" }
-                    }
-                }}}},
-                "responses": {
-                    "200": { "description": "token issued", "content": { "application/json": { "schema": {
-                        "type": "object", "required": ["access_token", "token_type", "expires_in"],
-                        "properties": {
-                            "access_token": { "type": "string" }, "token_type": { "const": "Bearer" },
-                            "expires_in": { "type": "integer" }, "scope": { "type": "string" }
-                        }
-                    }}}},
-                    "400": problem("malformed request, unsupported grant type or scope"),
-                    "401": problem("unknown client or wrong secret"),
-                    "403": problem("partner disabled")
-                }
-            }},
-            "/v1/postings": { "post": {
-                "summary": "Upload a CSV of postings (streamed; stored under the partner's prefix)",
-                "security": secured(),
-                "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 255 } }],
-                "requestBody": { "required": true, "content": {
-                    "text/csv": { "schema": { "type": "string", "format": "binary" } },
-                    "multipart/form-data": { "schema": { "type": "object", "required": ["file"], "properties": { "file": { "type": "string", "format": "binary" } } } }
-                }},
-                "responses": {
-                    "202": { "description": "stored and registered", "content": { "application/json": { "schema": upload_result } } },
-                    "400": problem("unreadable body or bad Idempotency-Key"),
-                    "401": problem("no or invalid access token"),
-                    "403": problem("partner disabled or scope missing"),
-                    "409": problem("a request with the same Idempotency-Key is in progress"),
-                    "413": problem("body over the size limit; nothing stored"),
-                    "415": problem("not text/csv or multipart/form-data"),
-                    "422": problem("the CSV breaks the contract (e.g. a required column is missing), or the Idempotency-Key was used for another body; nothing stored")
-                }
-            }},
-            "/v1/uploads": { "post": {
-                "summary": "Start a presigned upload: returns a short-lived S3 PUT URL for a fixed key under the partner's prefix",
-                "security": secured(),
-                "requestBody": { "required": false, "content": { "application/json": { "schema": {
-                    "type": "object", "properties": { "charset": { "enum": ["utf-8", "shift_jis"] } }
-                }}}},
-                "responses": {
-                    "201": { "description": "URL issued", "content": { "application/json": { "schema": {
-                        "type": "object",
-                        "properties": {
-                            "upload_id": { "type": "string" }, "key": { "type": "string" },
-                            "upload_url": { "type": "string" }, "method": { "const": "PUT" },
-                            "expires_at": { "type": "string", "format": "date-time" }, "complete_url": { "type": "string" }
-                        }
-                    }}}},
-                    "401": problem("no or invalid access token"),
-                    "403": problem("partner disabled or scope missing"),
-                    "501": problem("the deployment's store is a local directory: use POST /v1/postings")
-                }
-            }},
-            "/v1/uploads/{id}": { "get": {
-                "summary": "An upload's state (awaiting_upload, completed, rejected, expired)",
-                "security": secured(),
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "responses": {
-                    "200": { "description": "the upload's state" },
-                    "401": problem("no or invalid access token"),
-                    "404": problem("no such upload for this partner")
-                }
-            }},
-            "/v1/uploads/{id}/complete": { "post": {
-                "summary": "Validate a presigned upload in place and register it, or delete it and say why",
-                "security": secured(),
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "responses": {
-                    "200": { "description": "registered", "content": { "application/json": { "schema": upload_result } } },
-                    "401": problem("no or invalid access token"),
-                    "404": problem("no such upload for this partner"),
-                    "409": problem("nothing uploaded yet, or already rejected"),
-                    "413": problem("object over the size limit; deleted"),
-                    "422": problem("the CSV breaks the contract; deleted")
-                }
-            }}
-        },
-        "components": {
-            "securitySchemes": {
-                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
-                "basic": { "type": "http", "scheme": "basic" }
-            },
-            "schemas": {
-                "Upload": {
-                    "type": "object",
-                    "required": ["upload_id", "key", "bytes", "rows", "sha256", "encoding"],
-                    "properties": {
-                        "upload_id": { "type": "string" }, "key": { "type": "string" },
-                        "bytes": { "type": "integer" }, "rows": { "type": "integer" },
-                        "rejected_rows": { "type": "integer" }, "sha256": { "type": "string" },
-                        "encoding": { "enum": ["utf-8", "shift_jis"] }, "received_at": { "type": "string", "format": "date-time" }
-                    }
-                },
-                "Problem": {
-                    "type": "object",
-                    "required": ["type", "title", "status", "detail"],
-                    "properties": {
-                        "type": { "type": "string" }, "title": { "type": "string" },
-                        "status": { "type": "integer" }, "detail": { "type": "string" },
-                        "instance": { "type": "string" }, "request_id": { "type": "string" },
-                        "error": { "type": "string", "description": "RFC 6749 error code (token endpoint)" }
-                    }
-                }
-            }
+/// Adds the responses every route can give because of the layers around it.
+/// `limited`: the route is behind the concurrency limit and the request timeout.
+pub fn add_layer_responses(document: &mut Document, limited: bool) {
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            add_to_operation(operation, limited);
         }
-    })
+    }
+}
+
+fn add_to_operation(operation: &mut Operation, limited: bool) {
+    let has_body = operation.request_body.is_some();
+    let responses = &mut operation.responses.responses;
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| problem(description));
+    };
+    add("414", "the request target is longer than 8 KiB");
+    add(
+        "500",
+        "unexpected error (the cause is logged under the request id)",
+    );
+    if limited {
+        add(
+            "503",
+            "the server is at its concurrency limit, the request timed out, or the store or partner registry is unavailable (with Retry-After)",
+        );
+        if has_body {
+            add(
+                "408",
+                "no part of the request body arrived within the body read timeout",
+            );
+        }
+    }
 }

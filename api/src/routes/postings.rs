@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use postings::UploadRecord;
 use postings::intake::{self, IntakeError, IntakeLimits};
+use postings::store::StoreError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
@@ -15,12 +16,13 @@ use tracing::Instrument;
 use super::body::{ByteStream, CsvBody, cancel_on_drop, csv_body};
 use super::uploads::{UploadState, save_state};
 use crate::auth::AuthorizedPartner;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::idempotency::{self, Begin, IdempotencyKey};
+use crate::limits::body_timeout;
 use crate::startup::AppState;
 
 /// The body of a 202: what was stored, as the matcher will see it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UploadResponse {
     pub upload_id: String,
     pub key: String,
@@ -47,6 +49,54 @@ impl From<&UploadRecord> for UploadResponse {
     }
 }
 
+/// The multipart form of an upload, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the form for the OpenAPI document only")]
+pub struct UploadForm {
+    /// The CSV file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The `Idempotency-Key` header, for the OpenAPI document.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(
+    dead_code,
+    reason = "describes the header for the OpenAPI document only"
+)]
+pub struct IdempotencyHeader {
+    /// Retry safely: the same key with the same body returns the first response.
+    #[param(rename = "Idempotency-Key", pattern = r"^[!-~]{1,255}$")]
+    idempotency_key: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/postings",
+    tag = "uploads",
+    summary = "Upload a CSV of postings (streamed; stored under the partner's prefix)",
+    params(IdempotencyHeader),
+    request_body(
+        description = "The CSV: UTF-8 or Shift_JIS (declare it with ;charset=, or it is detected)",
+        content(
+            (String = "text/csv"),
+            (UploadForm = "multipart/form-data"),
+        )
+    ),
+    security(("bearer" = ["postings:write"])),
+    responses(
+        (status = 202, description = "stored and registered (Location: /v1/uploads/{id})", body = UploadResponse),
+        (status = 400, description = "unreadable body, bad multipart form or bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "a request with the same Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "body over the size limit; nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "not text/csv or multipart/form-data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "the CSV breaks the contract (e.g. a required column is missing, unknown charset), or the Idempotency-Key was used for another body; nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn upload(
     State(state): State<AppState>,
     partner: AuthorizedPartner,
@@ -199,10 +249,20 @@ pub fn intake_error(e: IntakeError) -> ApiError {
     match e {
         IntakeError::Contract(c) => ApiError::InvalidCsv(format!("{c}; nothing was stored")),
         IntakeError::TooLarge { limit } => ApiError::TooLarge { limit },
-        IntakeError::Body(io) => ApiError::BadRequest {
-            slug: "body-read-failed",
-            detail: format!("the request body could not be read ({io}); nothing was stored"),
+        e @ IntakeError::ChecksumMismatch { .. } => {
+            ApiError::InvalidCsv(format!("{e}; the file was deleted"))
+        }
+        IntakeError::Body(io) => match body_timeout(&io) {
+            Some(d) => ApiError::BodyTimeout(d.as_secs()),
+            None => ApiError::BadRequest {
+                slug: "body-read-failed",
+                detail: format!("the request body could not be read ({io}); nothing was stored"),
+            },
         },
+        IntakeError::Store(StoreError::Changed(_)) => ApiError::Conflict(
+            "the uploaded object changed while it was being checked; nothing was registered: complete again to check the object as it is now".into(),
+        ),
+        IntakeError::Store(e) => ApiError::store(e),
         other => ApiError::internal(other),
     }
 }

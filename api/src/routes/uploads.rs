@@ -1,11 +1,16 @@
 //! Presigned uploads for files too large for a proxied request (API Gateway and Lambda cap
-//! bodies at 10 MB / 6 MB): `POST /v1/uploads` hands out a short-lived S3 PUT URL for a fixed
-//! key under the partner's prefix; `POST /v1/uploads/{id}/complete` validates the object in
-//! place and registers it exactly like a direct upload (or deletes it and says why);
-//! `GET /v1/uploads/{id}` shows an upload's state (direct uploads too).
+//! bodies at 10 MB / 6 MB): `POST /v1/uploads` hands out a short-lived S3 PUT URL for a
+//! staging key (`staging/<partner>/<upload_id>.csv`); `POST /v1/uploads/{id}/complete`
+//! validates the staged object, copies it inside the store to its `incoming/` key bound to
+//! the verified SHA-256, registers it exactly like a direct upload and removes the staged
+//! copy (or deletes it and says why). The URL never points at what is registered, so a PUT
+//! after `complete` changes nothing the matcher reads. `GET /v1/uploads/{id}` shows an
+//! upload's state (direct uploads too).
 //!
 //! On the local-directory store there is no URL to hand out: `POST /v1/uploads` answers 501
 //! `not-available` and points at `POST /v1/postings`, which has no size cap of its own there.
+
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -16,18 +21,18 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use postings::UploadRecord;
 use postings::ids::{PartnerId, UploadId};
-use postings::intake::{self, IntakeLimits};
+use postings::intake::{self, IntakeLimits, Staged};
 use postings::layout;
-use postings::store::{Store, StoreError};
+use postings::store::{PutBound, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use super::postings::{UploadResponse, intake_error};
 use crate::auth::AuthorizedPartner;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// URL handed out; nothing registered yet.
@@ -41,15 +46,24 @@ pub enum Phase {
 }
 
 /// What the API remembers about one upload, at `uploads/<partner>/<upload_id>.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UploadState {
+    #[schema(value_type = String)]
     pub upload_id: UploadId,
+    #[schema(value_type = String)]
     pub partner: PartnerId,
     pub key: String,
+    /// Where the presigned URL writes; the object is copied from here to `key` on
+    /// `complete`. Absent on direct uploads (and on presigned ones made before staging).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staging_key: Option<String>,
     pub method: String,
     pub state: Phase,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charset: Option<String>,
+    /// The SHA-256 the partner declared at create: the file must have it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
@@ -65,9 +79,11 @@ impl UploadState {
             upload_id: record.upload_id,
             partner: record.partner.clone(),
             key: record.key.clone(),
+            staging_key: None,
             method: "direct".into(),
             state: Phase::Completed,
             charset: None,
+            sha256: None,
             created_at: record.received_at,
             expires_at: None,
             upload: Some(UploadResponse::from(record)),
@@ -78,6 +94,11 @@ impl UploadState {
 
 pub fn state_key(partner: &PartnerId, id: &UploadId) -> String {
     format!("uploads/{partner}/{id}.json")
+}
+
+/// Where a presigned upload is PUT before it is verified.
+pub fn staging_key(partner: &PartnerId, id: &UploadId) -> String {
+    format!("staging/{partner}/{id}.csv")
 }
 
 /// Best effort: the upload itself is already registered, this only feeds `GET /v1/uploads/{id}`.
@@ -101,28 +122,90 @@ async fn load_state(store: &Store, partner: &PartnerId, id: &str) -> Result<Uplo
     match store.get(&state_key(partner, &id)).await {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(ApiError::internal),
         Err(StoreError::NotFound) => Err(not_found()),
-        Err(e) => Err(ApiError::internal(e)),
+        Err(e) => Err(ApiError::store(e)),
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUpload {
-    /// The CSV's charset if the partner knows it (`utf-8` or `shift_jis`); else detected.
+    /// The CSV's charset if the partner knows it; else detected.
+    #[schema(value_type = Option<CreateCharset>)]
     pub charset: Option<String>,
+    /// The file's size in bytes, if known: signed into the URL (S3 refuses another length).
+    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
+    pub bytes: Option<u64>,
+    /// The file's SHA-256 (hex), if known: signed into the URL (S3 refuses another body)
+    /// and checked again by `complete`.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub sha256: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A JSON integer, also when written as a float with no fraction (`263.0`), as JSON Schema
+/// counts it.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(n) = n.as_u64() {
+        return Ok(Some(n));
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..9.0e15).contains(&f) => Ok(Some(f as u64)),
+        _ => Err(serde::de::Error::custom(format!(
+            "bytes must be a whole number of bytes, not {n}"
+        ))),
+    }
+}
+
+/// The charsets a presigned upload may declare.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(
+    dead_code,
+    reason = "describes the field for the OpenAPI document only"
+)]
+enum CreateCharset {
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "shift_jis")]
+    ShiftJis,
+}
+
+/// The labels [`CreateCharset`] documents; anything else is refused at create.
+const CREATE_CHARSETS: [&str; 2] = ["utf-8", "shift_jis"];
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreatedUpload {
     pub upload_id: String,
     pub key: String,
     /// PUT the CSV here (no other headers needed) before `expires_at`.
     pub upload_url: String,
+    /// Headers the PUT must carry exactly (when `bytes` or `sha256` was declared: the
+    /// length, the checksum and `If-None-Match: *`); empty otherwise.
+    pub upload_headers: BTreeMap<String, String>,
     pub method: String,
     pub expires_at: DateTime<Utc>,
     pub complete_url: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/uploads",
+    tag = "uploads",
+    summary = "Start a presigned upload: a short-lived S3 PUT URL for a staging key, registered by `complete`",
+    request_body(content = Option<CreateUpload>, content_type = "application/json"),
+    security(("bearer" = ["postings:write"])),
+    responses(
+        (status = 201, description = "URL issued", body = CreatedUpload),
+        (status = 400, description = "not a JSON object of the documented fields, or an unknown charset; nothing created", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "the declared `bytes` are over the upload limit", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "the deployment's store is a local directory: use POST /v1/postings", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     partner: AuthorizedPartner,
@@ -135,20 +218,60 @@ pub async fn create(
     let request: CreateUpload = if body.iter().all(u8::is_ascii_whitespace) {
         CreateUpload::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
-            slug: "invalid-request",
-            detail: format!("expected a JSON object like {{\"charset\":\"shift_jis\"}}: {e}"),
-        })?
+        // `null` is the same as no body.
+        serde_json::from_slice::<Option<CreateUpload>>(&body)
+            .map_err(|e| ApiError::BadRequest {
+                slug: "invalid-request",
+                detail: format!("expected a JSON object like {{\"charset\":\"shift_jis\"}}: {e}"),
+            })?
+            .unwrap_or_default()
     };
+    if request
+        .charset
+        .as_deref()
+        .is_some_and(|c| !CREATE_CHARSETS.contains(&c))
+    {
+        return Err(ApiError::BadRequest {
+            slug: "unknown-charset",
+            detail: format!(
+                "charset {:?} is not accepted; use utf-8 or shift_jis, or leave it out to have it detected",
+                request.charset.unwrap_or_default()
+            ),
+        });
+    }
+    let sha256_ok =
+        |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if request.sha256.as_deref().is_some_and(|s| !sha256_ok(s))
+        || request
+            .bytes
+            .is_some_and(|n| n == 0 || i64::try_from(n).is_err())
+    {
+        return Err(ApiError::BadRequest {
+            slug: "invalid-request",
+            detail: "sha256 must be 64 lower-case hex digits and bytes a positive 64-bit integer"
+                .into(),
+        });
+    }
+    let limit = state.settings.max_upload_bytes;
+    if request.bytes.is_some_and(|n| n > limit) {
+        return Err(ApiError::TooLarge { limit });
+    }
     let upload_id = UploadId::new();
     let now = Utc::now();
     let key = layout::upload_key(&partner.id, &now.date_naive(), &upload_id);
+    let staging = staging_key(&partner.id, &upload_id);
     let ttl = state.settings.presign_ttl;
-    let url = state
+    let bound = PutBound {
+        content_length: request.bytes,
+        sha256_hex: request.sha256.clone(),
+        // With a declared file, an overwrite of the staged object is refused too.
+        if_none_match: request.bytes.is_some() || request.sha256.is_some(),
+    };
+    let presigned = state
         .store
-        .presign_put(&key, ttl)
+        .presign_put_bound(&staging, ttl, &bound)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::store)?
         .ok_or_else(|| {
             ApiError::NotAvailable(
                 "presigned uploads need the S3 store; on this deployment POST the CSV to /v1/postings".into(),
@@ -159,9 +282,11 @@ pub async fn create(
         upload_id,
         partner: partner.id.clone(),
         key: key.clone(),
+        staging_key: Some(staging),
         method: "presigned".into(),
         state: Phase::AwaitingUpload,
         charset: request.charset,
+        sha256: request.sha256,
         created_at: now,
         expires_at: Some(expires_at),
         upload: None,
@@ -172,11 +297,16 @@ pub async fn create(
         .store
         .put_new(&state_key(&partner.id, &upload_id), json.into())
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::store)?;
     let body = CreatedUpload {
         upload_id: upload_id.to_string(),
         key,
-        upload_url: url,
+        upload_url: presigned.url,
+        upload_headers: presigned
+            .headers
+            .into_iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .collect(),
         method: "PUT".into(),
         expires_at,
         complete_url: format!("/v1/uploads/{upload_id}/complete"),
@@ -184,6 +314,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/uploads/{id}",
+    tag = "uploads",
+    summary = "An upload's state (awaiting_upload, completed, rejected, expired)",
+    params(("id" = String, Path, description = "the upload id")),
+    security(("bearer" = ["postings:write"])),
+    responses(
+        (status = 200, description = "the upload's state", body = UploadState),
+        (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such upload for this partner", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn show(
     State(state): State<AppState>,
     partner: AuthorizedPartner,
@@ -192,11 +337,8 @@ pub async fn show(
     let mut upload = load_state(&state.store, &partner.id, &id).await?;
     let expired = upload.expires_at.is_some_and(|t| t < Utc::now());
     if upload.state == Phase::AwaitingUpload && expired {
-        let present = state
-            .store
-            .head(&upload.key)
-            .await
-            .map_err(ApiError::internal)?;
+        let staged = upload.staging_key.as_deref().unwrap_or(&upload.key);
+        let present = state.store.head(staged).await.map_err(ApiError::store)?;
         if present.is_none() {
             upload.state = Phase::Expired;
         }
@@ -204,6 +346,24 @@ pub async fn show(
     Ok(Json(upload))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/uploads/{id}/complete",
+    tag = "uploads",
+    summary = "Validate a presigned upload, copy it to its incoming key and register it, or delete it and say why",
+    params(("id" = String, Path, description = "the upload id")),
+    security(("bearer" = ["postings:write"])),
+    responses(
+        (status = 200, description = "registered (the same answer again on a repeat)", body = UploadResponse),
+        (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such upload for this partner", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "nothing uploaded yet, already rejected, or the object changed while it was checked", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "object over the size limit; deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "the CSV breaks the contract; deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn complete(
     State(state): State<AppState>,
     partner: AuthorizedPartner,
@@ -223,11 +383,8 @@ pub async fn complete(
         }
         Phase::AwaitingUpload | Phase::Expired => {}
     }
-    let present = state
-        .store
-        .head(&upload.key)
-        .await
-        .map_err(ApiError::internal)?;
+    let staged = upload.staging_key.as_deref().unwrap_or(&upload.key);
+    let present = state.store.head(staged).await.map_err(ApiError::store)?;
     if present.is_none() {
         return Err(ApiError::Conflict(
             "nothing has been uploaded to this upload's URL yet; PUT the CSV first".into(),
@@ -242,15 +399,31 @@ pub async fn complete(
     let partner_id = partner.id.clone();
     let result = tokio::spawn(
         async move {
-            intake::verify_existing(
-                &task_state.store,
-                &partner_id,
-                &task_upload.key,
-                task_upload.upload_id,
-                task_upload.charset.as_deref(),
-                limits,
-            )
-            .await
+            let store = &task_state.store;
+            let (id, charset) = (task_upload.upload_id, task_upload.charset.as_deref());
+            match &task_upload.staging_key {
+                Some(staged) => {
+                    let staged = Staged {
+                        staging_key: staged,
+                        key: &task_upload.key,
+                        upload_id: id,
+                        declared_charset: charset,
+                        declared_sha256: task_upload.sha256.as_deref(),
+                    };
+                    intake::register_staged(store, &partner_id, &staged, limits).await
+                }
+                None => {
+                    intake::verify_existing(
+                        store,
+                        &partner_id,
+                        &task_upload.key,
+                        id,
+                        charset,
+                        limits,
+                    )
+                    .await
+                }
+            }
         }
         .instrument(tracing::Span::current()),
     )
@@ -267,7 +440,12 @@ pub async fn complete(
         }
         Err(e) => {
             let error = intake_error(e);
-            if !matches!(error, ApiError::Internal(_)) {
+            // Only a verdict on the file rejects the upload; an outage or a change under
+            // our feet leaves it open for another `complete`.
+            if matches!(
+                error,
+                ApiError::InvalidCsv(_) | ApiError::TooLarge { .. } | ApiError::BadRequest { .. }
+            ) {
                 upload.state = Phase::Rejected;
                 upload.problem = Some(error.to_string());
                 save_state(&state.store, &upload).await;

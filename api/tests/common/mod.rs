@@ -5,6 +5,8 @@
     reason = "each test file uses a different part of the helper"
 )]
 
+pub mod process;
+
 use std::time::Duration;
 
 use aws_sdk_s3::Client as S3;
@@ -42,6 +44,8 @@ pub struct Options {
     pub max_concurrent_requests: usize,
     /// S3 + Secrets Manager (production path) or the embedded default (local dir + file).
     pub local: bool,
+    /// Further flags, e.g. `("--body-read-timeout", "1s")`.
+    pub flags: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for Options {
@@ -51,6 +55,7 @@ impl Default for Options {
             request_timeout: "60s",
             max_concurrent_requests: 64,
             local: false,
+            flags: Vec::new(),
         }
     }
 }
@@ -110,6 +115,9 @@ impl TestApp {
             ]
             .map(str::to_owned),
         );
+        for (flag, value) in &options.flags {
+            args.extend([flag.to_string(), value.to_string()]);
+        }
         let mut argv = vec!["ingest-api".to_owned()];
         argv.extend(args);
         argv.extend(["serve", "--port", "0"].map(str::to_owned));

@@ -39,6 +39,9 @@ pub enum IntakeError {
     /// Reading the request body failed (typically the client went away).
     #[error("reading the upload failed: {0}")]
     Body(std::io::Error),
+    /// The file is not the one the client said it would upload.
+    #[error("the uploaded file's SHA-256 is {actual}, not the declared {declared}")]
+    ChecksumMismatch { declared: String, actual: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("intake failed: {0}")]
@@ -182,6 +185,124 @@ pub async fn verify_existing(
     };
     put_record(store, &record).await?;
     Ok(record)
+}
+
+/// A staged upload to register: where it was PUT, where it goes, and what the client declared.
+#[derive(Debug, Clone, Copy)]
+pub struct Staged<'a> {
+    pub staging_key: &'a str,
+    pub key: &'a str,
+    pub upload_id: UploadId,
+    pub declared_charset: Option<&'a str>,
+    /// Hex SHA-256 the file must have.
+    pub declared_sha256: Option<&'a str>,
+}
+
+/// Registers an object a client uploaded to a staging key (presigned PUT): validates it,
+/// copies it inside the store to `key` bound to the verified SHA-256, writes the record, and
+/// removes the staged object. The registered object is thus one nobody holds a URL for: a
+/// later PUT to the staging URL lands beside it, never on it. A file that fails validation is
+/// deleted; registering the same upload twice returns the existing record.
+pub async fn register_staged(
+    store: &Store,
+    partner: &PartnerId,
+    staged: &Staged<'_>,
+    limits: IntakeLimits,
+) -> Result<UploadRecord, IntakeError> {
+    let Staged {
+        staging_key,
+        key,
+        upload_id,
+        declared_charset,
+        declared_sha256,
+    } = *staged;
+    if let Some(record) = existing_record(store, key, upload_id).await? {
+        return Ok(record);
+    }
+    check_declared(declared_charset)?;
+    let meta = store.head(staging_key).await?.ok_or(StoreError::NotFound)?;
+    let result = if meta.size > limits.max_bytes {
+        Err(IntakeError::TooLarge {
+            limit: limits.max_bytes,
+        })
+    } else {
+        let reader = store.reader(staging_key).await?;
+        let body = tokio_util::io::ReaderStream::new(reader);
+        scan(body, None, declared_charset, limits)
+            .await
+            .and_then(|scanned| match declared_sha256 {
+                Some(declared) if !declared.eq_ignore_ascii_case(&scanned.sha256) => {
+                    Err(IntakeError::ChecksumMismatch {
+                        declared: declared.to_owned(),
+                        actual: scanned.sha256,
+                    })
+                }
+                _ => Ok(scanned),
+            })
+    };
+    let scanned = match result {
+        Ok(s) => s,
+        Err(e) => {
+            if matches!(
+                e,
+                IntakeError::Contract(_)
+                    | IntakeError::TooLarge { .. }
+                    | IntakeError::ChecksumMismatch { .. }
+            ) {
+                store.delete(staging_key).await?;
+            }
+            return Err(e);
+        }
+    };
+    store
+        .copy_checked(staging_key, key, &scanned.sha256)
+        .await?;
+    let record = UploadRecord {
+        upload_id,
+        partner: partner.clone(),
+        key: key.to_owned(),
+        bytes: scanned.bytes,
+        rows: scanned.validated.rows,
+        rejected_rows: scanned.validated.rejected_rows,
+        sha256: scanned.sha256,
+        encoding: scanned.validated.charset.label().to_owned(),
+        received_at: Utc::now(),
+    };
+    match put_record(store, &record).await {
+        Ok(()) => {}
+        // A concurrent `complete` of the same upload registered it first.
+        Err(IntakeError::Store(StoreError::AlreadyExists)) => {
+            if let Some(record) = existing_record(store, key, upload_id).await? {
+                return Ok(record);
+            }
+            return Err(IntakeError::Store(StoreError::AlreadyExists));
+        }
+        Err(e) => return Err(e),
+    }
+    if let Err(e) = store.delete(staging_key).await {
+        // Registered all the same; the staged copy is only clutter (and no longer read).
+        tracing::warn!(error = %e, key = staging_key, "could not remove a staged upload");
+    }
+    Ok(record)
+}
+
+async fn existing_record(
+    store: &Store,
+    key: &str,
+    upload_id: UploadId,
+) -> Result<Option<UploadRecord>, IntakeError> {
+    match store.get(&layout::record_key_for(key)).await {
+        Ok(bytes) => Ok(serde_json::from_slice::<UploadRecord>(&bytes)
+            .ok()
+            .filter(|r| r.upload_id == upload_id && r.key == key)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether `declared` is a charset label intake accepts (or none was declared).
+pub fn charset_is_known(declared: Option<&str>) -> bool {
+    check_declared(declared).is_ok()
 }
 
 fn check_declared(declared: Option<&str>) -> Result<(), ContractError> {

@@ -5,15 +5,21 @@
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::key::TMP_DIR;
-use super::{ObjectMeta, ObjectReader, StoreError};
+use super::{ObjectMeta, ObjectReader, StoreError, Versioned};
 
 #[derive(Debug, Clone)]
 pub struct LocalStore {
     root: PathBuf,
+    /// Serialises conditional replacements (read, compare, rename) within this process, the
+    /// only writer of the embedded default's directory.
+    conditional: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -25,7 +31,10 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 
 impl LocalStore {
     pub fn new(root: PathBuf) -> Self {
-        Self { root }
+        Self {
+            root,
+            conditional: Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -69,6 +78,50 @@ impl LocalStore {
             Ok(v) => Ok(Bytes::from(v)),
             Err(e) if is_missing(&e) => Err(StoreError::NotFound),
             Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    /// The version tag is the content's SHA-256: it changes exactly when the bytes do.
+    pub(super) async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
+        let body = self.get(key).await?;
+        let etag = hex::encode(Sha256::digest(&body));
+        Ok(Versioned { body, etag })
+    }
+
+    pub(super) async fn put_if_match(
+        &self,
+        key: &str,
+        body: Bytes,
+        etag: &str,
+    ) -> Result<(), StoreError> {
+        let _guard = self.conditional.lock().await;
+        match self.get_versioned(key).await {
+            Ok(current) if current.etag == etag => self.put(key, body, false).await,
+            Ok(_) | Err(StoreError::NotFound) => Err(StoreError::ConditionFailed(key.to_owned())),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) async fn copy_checked(
+        &self,
+        from: &str,
+        to: &str,
+        sha256_hex: &str,
+    ) -> Result<(), StoreError> {
+        let body = self.get(from).await?;
+        if hex::encode(Sha256::digest(&body)) != sha256_hex {
+            return Err(StoreError::Changed(from.to_owned()));
+        }
+        self.put(to, body, true).await
+    }
+
+    /// The root is made on the first write, so a missing root is a fresh store, not a fault.
+    pub(super) async fn probe(&self) -> Result<(), StoreError> {
+        match tokio::fs::metadata(&self.root).await {
+            Ok(m) if m.is_dir() => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Ok(_) => Err(io_err(&self.root)(std::io::Error::other("not a directory"))),
+            Err(e) => Err(io_err(&self.root)(e)),
         }
     }
 

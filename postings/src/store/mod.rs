@@ -41,6 +41,42 @@ pub enum StoreError {
     },
     #[error("the writer for {0:?} already failed; it can only be aborted")]
     WriterFailed(String),
+    /// A checked copy found other bytes than those verified: the source changed meanwhile.
+    #[error("{0:?} changed while it was being copied")]
+    Changed(String),
+    /// A conditional write lost: the object is not the version it was read as.
+    #[error("{0:?} was changed by someone else")]
+    ConditionFailed(String),
+}
+
+impl StoreError {
+    /// Whether the store itself failed (unreachable, refused, I/O), as opposed to an answer
+    /// about the object (missing, exists, changed) or a bad request of ours.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, StoreError::S3 { .. } | StoreError::Io { .. })
+    }
+}
+
+/// What a presigned PUT is bound to (see [`Store::presign_put_bound`]).
+#[derive(Debug, Clone, Default)]
+pub struct PutBound {
+    pub content_length: Option<u64>,
+    pub sha256_hex: Option<String>,
+    pub if_none_match: bool,
+}
+
+/// A presigned PUT: its URL and the headers the client must send with it.
+#[derive(Debug, Clone)]
+pub struct PresignedPut {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// An object's bytes and the version tag a conditional write can name ([`Store::put_if_match`]).
+#[derive(Debug, Clone)]
+pub struct Versioned {
+    pub body: Bytes,
+    pub etag: String,
 }
 
 /// An object's key (relative to the store's root/prefix) and size in bytes.
@@ -121,6 +157,52 @@ impl Store {
         }
     }
 
+    /// The object and its version tag (the S3 ETag; a content hash on the local store).
+    pub async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
+        validate_key(key)?;
+        match self {
+            Store::S3(s) => s.get_versioned(key).await,
+            Store::Local(l) => l.get_versioned(key).await,
+        }
+    }
+
+    /// Replaces `key` only if it is still the version `etag` (from [`Store::get_versioned`]):
+    /// `Err(ConditionFailed)` otherwise. Of two writers that read the same version, exactly
+    /// one succeeds.
+    pub async fn put_if_match(&self, key: &str, body: Bytes, etag: &str) -> Result<(), StoreError> {
+        validate_key(key)?;
+        match self {
+            Store::S3(s) => s.put_if_match(key, body, etag).await,
+            Store::Local(l) => l.put_if_match(key, body, etag).await,
+        }
+    }
+
+    /// Copies `from` to the new key `to` inside the store (no bytes through this process on
+    /// S3), checking that the copy's SHA-256 is `sha256_hex`. If it is not (the source
+    /// changed after it was verified), `to` is removed and the answer is `Err(Changed)`.
+    pub async fn copy_checked(
+        &self,
+        from: &str,
+        to: &str,
+        sha256_hex: &str,
+    ) -> Result<(), StoreError> {
+        validate_key(from)?;
+        validate_key(to)?;
+        match self {
+            Store::S3(s) => s.copy_checked(from, to, sha256_hex).await,
+            Store::Local(l) => l.copy_checked(from, to, sha256_hex).await,
+        }
+    }
+
+    /// Whether the store answers for `prefix`: one listing of at most one key. A missing
+    /// bucket or directory is an error.
+    pub async fn probe(&self, prefix: &str) -> Result<(), StoreError> {
+        match self {
+            Store::S3(s) => s.probe(prefix).await,
+            Store::Local(l) => l.probe().await,
+        }
+    }
+
     /// Streams an object instead of loading it whole.
     pub async fn reader(&self, key: &str) -> Result<ObjectReader, StoreError> {
         validate_key(key)?;
@@ -186,6 +268,22 @@ impl Store {
         validate_key(key)?;
         match self {
             Store::S3(s) => s.presign_put(key, expires).await.map(Some),
+            Store::Local(_) => Ok(None),
+        }
+    }
+
+    /// [`Store::presign_put`] with what the client declared bound into the signature: the
+    /// PUT must then carry exactly the returned headers (its length, its SHA-256 checksum,
+    /// `If-None-Match: *`), so S3 refuses any other body or an overwrite.
+    pub async fn presign_put_bound(
+        &self,
+        key: &str,
+        expires: Duration,
+        bound: &PutBound,
+    ) -> Result<Option<PresignedPut>, StoreError> {
+        validate_key(key)?;
+        match self {
+            Store::S3(s) => s.presign_put_bound(key, expires, bound).await.map(Some),
             Store::Local(_) => Ok(None),
         }
     }

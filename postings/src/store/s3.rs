@@ -19,10 +19,12 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 
-use super::{ObjectMeta, ObjectReader, StoreError};
+use super::{ObjectMeta, ObjectReader, PresignedPut, PutBound, StoreError, Versioned};
 
 /// Size of every multipart part but the last. S3's minimum is 5 MiB; 8 MiB keeps a 200 MB
 /// upload at 25 parts while the writer holds one part in memory.
@@ -147,6 +149,103 @@ impl S3Store {
             message: e.to_string(),
         })?;
         Ok(data.into_bytes())
+    }
+
+    pub(super) async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
+        let out = self.get_object(key).await?;
+        let etag = out.e_tag().unwrap_or_default().to_owned();
+        let data = out.body.collect().await.map_err(|e| StoreError::S3 {
+            op: "GetObject body",
+            key: key.to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(Versioned {
+            body: data.into_bytes(),
+            etag,
+        })
+    }
+
+    pub(super) async fn put_if_match(
+        &self,
+        key: &str,
+        body: Bytes,
+        etag: &str,
+    ) -> Result<(), StoreError> {
+        let len = body.len() as i64;
+        let result = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.full(key))
+            .content_length(len)
+            .if_match(etag)
+            .body(ByteStream::from(body))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // 404: the object is gone, which is also not the version read.
+            Err(e) if is_condition_failed(&e) || status(&e) == Some(404) => {
+                Err(StoreError::ConditionFailed(key.to_owned()))
+            }
+            Err(e) => Err(s3_err("PutObject", key, e)),
+        }
+    }
+
+    pub(super) async fn copy_checked(
+        &self,
+        from: &str,
+        to: &str,
+        sha256_hex: &str,
+    ) -> Result<(), StoreError> {
+        let expected = hex::decode(sha256_hex)
+            .map(|d| STANDARD.encode(d))
+            .map_err(|_| StoreError::S3 {
+                op: "CopyObject",
+                key: to.to_owned(),
+                message: format!("not a hex SHA-256: {sha256_hex:?}"),
+            })?;
+        let source = format!("{}/{}", self.bucket, self.full(from));
+        let out = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(self.full(to))
+            .copy_source(urlencode_path(&source))
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.code() == Some("NoSuchKey")) =>
+            {
+                return Err(StoreError::NotFound);
+            }
+            Err(e) => return Err(s3_err("CopyObject", to, e)),
+        };
+        let copied = out
+            .copy_object_result()
+            .and_then(|r| r.checksum_sha256())
+            .map(str::to_owned);
+        if copied.as_deref() == Some(expected.as_str()) {
+            return Ok(());
+        }
+        self.delete(to).await?;
+        Err(StoreError::Changed(from.to_owned()))
+    }
+
+    pub(super) async fn probe(&self, prefix: &str) -> Result<(), StoreError> {
+        self.client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(self.full(prefix))
+            .max_keys(1)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| s3_err("ListObjectsV2", prefix, e))
     }
 
     pub(super) async fn reader(&self, key: &str) -> Result<ObjectReader, StoreError> {
@@ -281,6 +380,46 @@ impl S3Store {
         }
     }
 
+    pub(super) async fn presign_put_bound(
+        &self,
+        key: &str,
+        expires: Duration,
+        bound: &PutBound,
+    ) -> Result<PresignedPut, StoreError> {
+        let err = |message: String| StoreError::S3 {
+            op: "presign PutObject",
+            key: key.to_owned(),
+            message,
+        };
+        let config = PresigningConfig::expires_in(expires).map_err(|e| err(e.to_string()))?;
+        let mut req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.full(key));
+        if let Some(n) = bound.content_length {
+            req = req.content_length(i64::try_from(n).map_err(|e| err(e.to_string()))?);
+        }
+        if let Some(hex_digest) = &bound.sha256_hex {
+            let digest = hex::decode(hex_digest).map_err(|e| err(e.to_string()))?;
+            req = req.checksum_sha256(STANDARD.encode(digest));
+        }
+        if bound.if_none_match {
+            req = req.if_none_match("*");
+        }
+        let presigned = req
+            .presigned(config)
+            .await
+            .map_err(|e| s3_err("presign PutObject", key, e))?;
+        Ok(PresignedPut {
+            url: presigned.uri().to_string(),
+            headers: presigned
+                .headers()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        })
+    }
+
     pub(super) async fn presign_put(
         &self,
         key: &str,
@@ -301,6 +440,20 @@ impl S3Store {
             .map_err(|e| s3_err("presign PutObject", key, e))?;
         Ok(req.uri().to_string())
     }
+}
+
+/// A copy source (`bucket/key`) with everything but unreserved characters and `/`
+/// percent-encoded, as CopyObject expects.
+fn urlencode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 async fn put_object(
