@@ -66,7 +66,10 @@ pub fn loosen_latin(latin: &str) -> String {
     // when the index is built).
     let mut s = latin.to_string();
     for (from, to) in PAIRS {
-        if s.as_bytes().windows(from.len()).any(|w| w == from.as_bytes()) {
+        if s.as_bytes()
+            .windows(from.len())
+            .any(|w| w == from.as_bytes())
+        {
             s = s.replace(from, to);
         }
     }
