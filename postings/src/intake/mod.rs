@@ -228,7 +228,9 @@ pub async fn register_staged(
     } else {
         let reader = store.reader(staging_key).await?;
         let body = tokio_util::io::ReaderStream::new(reader);
-        scan(body, None, declared_charset, limits)
+        // A presigned upload has no way to declare itself empty: a header-only file is
+        // refused here (the direct upload's `?empty=true` is the way to say so).
+        scan(body, None, declared_charset, limits, true)
             .await
             .and_then(|scanned| match declared_sha256 {
                 Some(declared) if !declared.eq_ignore_ascii_case(&scanned.sha256) => {
@@ -267,6 +269,7 @@ pub async fn register_staged(
         sha256: scanned.sha256,
         encoding: scanned.validated.charset.label().to_owned(),
         received_at: Utc::now(),
+        declared_empty: false,
     };
     match put_record(store, &record).await {
         Ok(()) => {}
