@@ -194,7 +194,12 @@ def psql(url: str, sql: str) -> None:
 
 def run(what: str, cmd: list, env: dict, expect_ok: bool = True) -> subprocess.CompletedProcess:
     out = subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True, timeout=300)
-    if (out.returncode == 0) == expect_ok:
+    # A call denied on a path that only logs its failure (an upload's state record) must not
+    # pass for an allowed one.
+    swallowed = [line for line in out.stderr.splitlines() if "AccessDenied" in line]
+    if out.returncode == 0 and expect_ok and swallowed:
+        fail(f"{what}: exit 0 but a call was denied\n        " + "\n        ".join(swallowed[-3:]))
+    elif (out.returncode == 0) == expect_ok:
         ok(what)
     else:
         denied = [line for line in out.stderr.splitlines() if "AccessDenied" in line or "denied" in line.lower()]
