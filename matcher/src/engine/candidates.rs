@@ -7,7 +7,6 @@ use super::Thresholds;
 use super::index::CompanyIndex;
 use super::keys::{Id, bigrams, hash_str};
 use super::query::{Query, Rank};
-use crate::normalize::kana::loosen_latin;
 
 /// How a candidate's name met the posting's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,49 +55,32 @@ impl Gathered {
 
 pub(crate) fn exact_and_keyed(index: &CompanyIndex, q: &Query, t: &Thresholds) -> Gathered {
     let mut g = Gathered::default();
-    for (variant, rank) in &q.variants {
-        let h = hash_str(variant);
-        for &id in index.names.get(h) {
-            if *index.entries[id as usize].key == **variant {
-                g.hit(id, NameHit::Exact(*rank));
-            }
+    // Registered names count as exact only for the posting's own spelling; the name in the
+    // other script (English loanwords in katakana and back) reaches them as another spelling.
+    let spellings = q
+        .variants
+        .iter()
+        .map(|(v, rank)| (v, NameHit::Exact(*rank), *rank))
+        .chain(
+            q.spellings
+                .iter()
+                .map(|(v, rank)| (v, NameHit::Alt(*rank), *rank)),
+        );
+    for (spelling, on_name, rank) in spellings {
+        let reach = index.reach(spelling);
+        for id in reach.exact() {
+            g.hit(id, on_name);
         }
-        let alt = index.alt_names.get(h);
-        if alt.len() <= t.max_key_companies {
-            for &id in alt {
-                g.hit(id, NameHit::Alt(*rank));
-            }
-        }
-        if variant.bytes().all(|b| b.is_ascii_lowercase()) {
-            let romaji = index
-                .alt_names
-                .get(hash_str(&format!("r:{}", loosen_latin(variant))));
-            if romaji.len() <= t.max_key_companies {
-                for &id in romaji {
-                    g.hit(id, NameHit::Alt(*rank));
+        for list in [reach.alt, reach.romaji] {
+            if list.len() <= t.max_key_companies {
+                for &id in list {
+                    g.hit(id, NameHit::Alt(rank));
                 }
             }
         }
     }
-    // The name in the other script reaches registered names and readings alike.
-    for (spelling, rank) in &q.spellings {
-        let h = hash_str(spelling);
-        let exact = index.names.get(h);
-        let alt = index.alt_names.get(h);
-        if exact.len() + alt.len() > t.max_key_companies {
-            continue;
-        }
-        for &id in exact {
-            if *index.entries[id as usize].key == **spelling {
-                g.hit(id, NameHit::Alt(*rank));
-            }
-        }
-        for &id in alt {
-            g.hit(id, NameHit::Alt(*rank));
-        }
-    }
-    if let Some(phone) = &q.phone {
-        let ids = index.phones.get(hash_str(phone));
+    if let Some(phone) = q.phone {
+        let ids = index.phones.get(phone);
         if ids.len() <= t.max_key_companies {
             for &id in ids {
                 g.entry(id).phone_share = ids.len();

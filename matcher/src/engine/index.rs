@@ -222,7 +222,45 @@ fn place_stems(city: &str) -> [Option<u64>; 2] {
     }
 }
 
+/// The companies one spelling of a name reaches: registered names equal to it, other
+/// registered spellings (reading, English name, acronym reading) equal to it, and, for a latin
+/// spelling, the romanised readings it loosely equals.
+pub(crate) struct Reach<'a> {
+    index: &'a CompanyIndex,
+    spelling: &'a str,
+    names: &'a [Id],
+    pub(crate) alt: &'a [Id],
+    pub(crate) romaji: &'a [Id],
+}
+
+impl Reach<'_> {
+    /// Companies whose registered name key is the spelling (the name index is keyed by hash).
+    pub(crate) fn exact(&self) -> impl Iterator<Item = Id> + '_ {
+        self.names
+            .iter()
+            .copied()
+            .filter(|&id| *self.index.entries[id as usize].key == *self.spelling)
+    }
+}
+
 impl CompanyIndex {
+    pub(crate) fn reach<'a>(&'a self, spelling: &'a str) -> Reach<'a> {
+        let h = hash_str(spelling);
+        let romaji: &[Id] = if spelling.bytes().all(|b| b.is_ascii_lowercase()) {
+            self.alt_names
+                .get(hash_str(&format!("r:{}", loosen_latin(spelling))))
+        } else {
+            &[]
+        };
+        Reach {
+            index: self,
+            spelling,
+            names: self.names.get(h),
+            alt: self.alt_names.get(h),
+            romaji,
+        }
+    }
+
     pub fn build(mut companies: Vec<Company>) -> Self {
         companies.par_sort_unstable_by_key(|c| c.corporate_number);
         let prepared: Vec<Prepared> = companies.par_iter().map(prepare).collect();

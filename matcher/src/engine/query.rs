@@ -24,8 +24,8 @@ pub(crate) struct Query {
     pub(crate) prefecture: u8,
     /// None: no city stated; Some(NO_CITY): a city the master does not know.
     pub(crate) city: Option<u32>,
-    pub(crate) phone: Option<String>,
-    pub(crate) phone_hash: Option<u64>,
+    /// Hash of the posting's phone in national digits.
+    pub(crate) phone: Option<u64>,
     /// Street and postal code of the company address (never of the work location).
     pub(crate) site: Site,
     pub(crate) domain: Option<String>,
@@ -44,9 +44,9 @@ impl Query {
                     .map(|s| (s, *rank))
             })
             .collect();
-        let address = place_of(posting);
         let stated = parse_address(&posting.company_address);
         let site = Site::new(stated.street.as_deref(), stated.postal.as_deref());
+        let address = place_of(stated, posting);
         let mut prefecture = address.prefecture.map_or(0, prefecture_number);
         let city = address.city.map(|c| {
             index
@@ -64,16 +64,14 @@ impl Query {
                 }
             }
         }
-        let phone = normalize_phone(&posting.company_phone);
         Self {
             name,
             variants,
             spellings,
             prefecture,
             city,
-            phone_hash: phone.as_deref().map(hash_str),
+            phone: normalize_phone(&posting.company_phone).map(|p| hash_str(&p)),
             site,
-            phone,
             domain: normalize_domain(&posting.company_url),
         }
     }
@@ -88,8 +86,8 @@ impl Query {
 /// blank the work location stands in for it, and when it names only a prefecture, a work
 /// location in that same prefecture supplies the city. (Small employers mostly hire where
 /// they are; a work location in another prefecture is a branch and says nothing.)
-fn place_of(posting: &Posting) -> Address {
-    let mut address = parse_address(&posting.company_address);
+fn place_of(stated: Address, posting: &Posting) -> Address {
+    let mut address = stated;
     if address.city.is_some() {
         return address;
     }

@@ -79,12 +79,7 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
         None if q.prefecture != 0 => prefecture,
         None => Agree::Unknown,
     };
-    let legal_form = match (q.name.legal_form, e.legal_form) {
-        (Some(ENGLISH_GENERIC), _) | (_, Some(ENGLISH_GENERIC)) => Agree::Unknown,
-        (Some(a), Some(b)) if a == b => Agree::Yes,
-        (Some(_), Some(_)) => Agree::No,
-        _ => Agree::Unknown,
-    };
+    let legal_form = legal_form_agreement(q.name.legal_form, e.legal_form);
     // 有限会社X and 株式会社X are two registrations, two companies: the same words under
     // another legal form are a near name at best, never an exact one.
     let edits = match f.hit {
@@ -103,15 +98,14 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
     };
     // The same words under another legal form may be another registration, or a partner's
     // slip: the name still counts as a name hit, and `weigh` discounts it.
-    let (name, edits) = if legal_form == Agree::No {
-        (name.min(LEGAL_FORM_MISMATCH), edits)
+    let name = if legal_form == Agree::No {
+        name.min(LEGAL_FORM_MISMATCH)
     } else {
-        (name, edits)
+        name
     };
-    let hit = f.hit;
     Scored {
         id: f.id,
-        hit,
+        hit: f.hit,
         name,
         edits,
         key_chars: q.name.key.chars().count(),
@@ -120,12 +114,23 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
         legal_form,
         phone_share: f.phone_share,
         domain_share: f.domain_share,
-        phone_differs: q.phone_hash.is_some_and(|h| e.phone != 0 && e.phone != h),
+        phone_differs: q.phone.is_some_and(|h| e.phone != 0 && e.phone != h),
         site: if located == Agree::Yes {
             q.site.agreement(&e.site)
         } else {
             None
         },
+    }
+}
+
+/// Whether the legal form a posting writes agrees with a registered one. The generic English
+/// forms ("Co., Ltd.", "Inc.") translate several Japanese ones and so say nothing.
+pub(crate) fn legal_form_agreement(posted: Option<&str>, registered: Option<&str>) -> Agree {
+    match (posted, registered) {
+        (Some(ENGLISH_GENERIC), _) | (_, Some(ENGLISH_GENERIC)) => Agree::Unknown,
+        (Some(a), Some(b)) if a == b => Agree::Yes,
+        (Some(_), Some(_)) => Agree::No,
+        _ => Agree::Unknown,
     }
 }
 

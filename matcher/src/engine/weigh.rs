@@ -24,11 +24,9 @@ use super::Thresholds;
 use super::candidates::NameHit;
 use super::decide::Place;
 use super::index::{CompanyIndex, Entry, NO_CITY};
-use super::keys::{Id, hash_str};
+use super::keys::Id;
 use super::query::Query;
-use super::score::Scored;
-use crate::normalize::kana::loosen_latin;
-use crate::normalize::name::ENGLISH_GENERIC;
+use super::score::{Agree, Scored, legal_form_agreement};
 
 /// Probability, in [0, 1], that `chosen` is the posting's company, on the name evidence and
 /// whatever agrees or disagrees with it.
@@ -54,10 +52,9 @@ pub(crate) fn name_link_probability(
         _ => 1.0,
     };
     let a = t.registered_place;
-    let posted_form = q.name.legal_form.filter(|f| *f != ENGLISH_GENERIC);
-    let legal = |e: &Entry| match (posted_form, e.legal_form) {
-        (Some(p), Some(r)) if r != ENGLISH_GENERIC && p != r => t.legal_form_differs,
-        _ => 1.0,
+    let legal = |e: &Entry| match legal_form_agreement(q.name.legal_form, e.legal_form) {
+        Agree::No => t.legal_form_differs,
+        Agree::Yes | Agree::Unknown => 1.0,
     };
     let located = |e: &Entry| match place {
         Place::City => e.city == x.city && e.city != NO_CITY,
@@ -91,44 +88,32 @@ pub(crate) fn name_link_probability(
     odds / (1.0 + odds)
 }
 
-/// Every company the posting's name could mean: those whose registered name, reading or
-/// English name is the spelling that reached `chosen` (for a near name, `chosen`'s own).
+/// Every company the posting's name could mean: those the spelling that reached `chosen`
+/// reaches (for a near name, `chosen`'s own registered name).
 fn namesakes(index: &CompanyIndex, q: &Query, chosen: &Scored) -> Vec<Id> {
     let x = &index.entries[chosen.id as usize];
-    let spelling: Option<&str> = match chosen.hit {
-        NameHit::Exact(_) | NameHit::Other => Some(&x.key),
+    let mut ids = match chosen.hit {
+        NameHit::Exact(_) | NameHit::Other => reached_by(index, &x.key),
         NameHit::Alt(rank) => q
             .variants
             .iter()
             .chain(&q.spellings)
             .filter(|(_, r)| *r == rank)
-            .map(|(v, _)| v.as_str())
-            .find(|v| spelled_as(index, v).contains(&chosen.id)),
+            .map(|(v, _)| reached_by(index, v))
+            .find(|ids| ids.contains(&chosen.id))
+            .unwrap_or_default(),
     };
-    let mut ids = spelling.map_or_else(Vec::new, |v| spelled_as(index, v));
     if !ids.contains(&chosen.id) {
         ids.push(chosen.id);
     }
     ids
 }
 
-fn spelled_as(index: &CompanyIndex, v: &str) -> Vec<Id> {
-    let h = hash_str(v);
-    let mut ids: Vec<Id> = index
-        .names
-        .get(h)
-        .iter()
-        .copied()
-        .filter(|&id| *index.entries[id as usize].key == *v)
-        .collect();
-    ids.extend_from_slice(index.alt_names.get(h));
-    if v.bytes().all(|b| b.is_ascii_lowercase()) {
-        ids.extend_from_slice(
-            index
-                .alt_names
-                .get(hash_str(&format!("r:{}", loosen_latin(v)))),
-        );
-    }
+fn reached_by(index: &CompanyIndex, spelling: &str) -> Vec<Id> {
+    let reach = index.reach(spelling);
+    let mut ids: Vec<Id> = reach.exact().collect();
+    ids.extend_from_slice(reach.alt);
+    ids.extend_from_slice(reach.romaji);
     ids.sort_unstable();
     ids.dedup();
     ids
