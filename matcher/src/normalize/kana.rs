@@ -109,7 +109,8 @@ pub fn acronym_reading(latin: &str) -> Option<String> {
     )
 }
 
-const LETTERS: [&str; 26] = [
+/// How each latin letter is read aloud, a to z.
+pub(crate) const LETTERS: [&str; 26] = [
     "エー",
     "ビー",
     "シー",
@@ -137,6 +138,41 @@ const LETTERS: [&str; 26] = [
     "ワイ",
     "ゼット",
 ];
+
+/// Katakana for one romaji syllable ("kyo" → キョ): the tables that romanise katakana read
+/// backwards, plus the kunrei-shiki spellings that romanisation never writes but partners do.
+pub(crate) fn syllable_kana(romaji: &str) -> Option<&'static str> {
+    static TABLE: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, String>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = rustc_hash::FxHashMap::default();
+        // The first kana of a romanisation keeps it: オ not ヲ for "o", ジ not ヂ for "ji".
+        for (kana, latin) in MORA_ROWS.chars().zip(MORA_LATIN) {
+            t.entry(latin).or_insert_with(|| kana.to_string());
+        }
+        for c in MORA_ROWS.chars() {
+            for small in ['ャ', 'ュ', 'ョ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ'] {
+                if let Some(latin) = digraph(c, small) {
+                    t.entry(latin).or_insert_with(|| format!("{c}{small}"));
+                }
+            }
+        }
+        for (latin, kana) in [
+            ("si", "シ"),
+            ("ti", "チ"),
+            ("tu", "ツ"),
+            ("hu", "フ"),
+            ("zi", "ジ"),
+            ("di", "ヂ"),
+            ("du", "ヅ"),
+            ("wo", "ヲ"),
+        ] {
+            t.insert(latin, kana.to_string());
+        }
+        t
+    });
+    table.get(romaji).map(String::as_str)
+}
 
 fn digraph(c: char, n: char) -> Option<&'static str> {
     let small = match n {
@@ -207,20 +243,22 @@ fn digraph(c: char, n: char) -> Option<&'static str> {
     })
 }
 
+/// The katakana the romanisation tables cover, and how each is written in latin letters.
+const MORA_ROWS: &str = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴァィゥェォャュョ";
+const MORA_LATIN: [&str; 80] = [
+    "a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so", "ta",
+    "chi", "tsu", "te", "to", "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho", "ma",
+    "mi", "mu", "me", "mo", "ya", "yu", "yo", "ra", "ri", "ru", "re", "ro", "wa", "o", "n", "ga",
+    "gi", "gu", "ge", "go", "za", "ji", "zu", "ze", "zo", "da", "ji", "zu", "de", "do", "ba", "bi",
+    "bu", "be", "bo", "pa", "pi", "pu", "pe", "po", "vu", "a", "i", "u", "e", "o", "ya", "yu",
+    "yo",
+];
+
 fn mora(c: char) -> Option<&'static str> {
-    const ROWS: &str = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴァィゥェォャュョ";
-    const LATIN: [&str; 80] = [
-        "a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so", "ta",
-        "chi", "tsu", "te", "to", "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho", "ma",
-        "mi", "mu", "me", "mo", "ya", "yu", "yo", "ra", "ri", "ru", "re", "ro", "wa", "o", "n",
-        "ga", "gi", "gu", "ge", "go", "za", "ji", "zu", "ze", "zo", "da", "ji", "zu", "de", "do",
-        "ba", "bi", "bu", "be", "bo", "pa", "pi", "pu", "pe", "po", "vu", "a", "i", "u", "e", "o",
-        "ya", "yu", "yo",
-    ];
     static TABLE: std::sync::OnceLock<Vec<Option<&'static str>>> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut t = vec![None; 0x60];
-        for (r, latin) in ROWS.chars().zip(LATIN) {
+        for (r, latin) in MORA_ROWS.chars().zip(MORA_LATIN) {
             t[r as usize - 0x30A0] = Some(latin);
         }
         t

@@ -3,7 +3,10 @@
 //! A name is cut into known loanwords, letters read aloud (ジーディーユー = GDU) and romaji
 //! syllables, preferring the fewest pieces, so the other script's spelling can be looked up.
 
-use super::kana::katakana_to_latin;
+use std::borrow::Cow;
+
+use super::kana::{LETTERS, katakana_to_latin, syllable_kana};
+use super::name::is_katakana;
 
 /// Writes a latin name key in katakana: loanwords from the table, the rest as romaji.
 /// None unless at least one loanword is used (plain romaji has its own index) and every
@@ -12,262 +15,131 @@ pub fn latin_to_katakana(latin: &str) -> Option<String> {
     if latin.is_empty() || !latin.bytes().all(|b| b.is_ascii_lowercase()) {
         return None;
     }
-    let n = latin.len();
-    // best[i]: (pieces, loanwords used, katakana) for latin[..i].
-    let mut best: Vec<Option<(u32, u32, String)>> = vec![None; n + 1];
-    best[0] = Some((0, 0, String::new()));
-    for i in 0..n {
-        let Some((pieces, words, kana)) = best[i].clone() else {
-            continue;
-        };
-        let mut offer = |end: usize, cost: u32, word: u32, piece: &str| {
-            let cand = (pieces + cost, words + word, format!("{kana}{piece}"));
-            let better = match &best[end] {
-                None => true,
-                Some((p, w, _)) => {
-                    (cand.0, std::cmp::Reverse(cand.1)) < (*p, std::cmp::Reverse(*w))
-                }
-            };
-            if better {
-                best[end] = Some(cand);
-            }
-        };
-        for &(en, ka) in LOANWORDS {
-            if latin[i..].starts_with(en) {
-                offer(i + en.len(), 1, 1, ka);
-            }
-        }
-        if let Some((len, ka)) = romaji_syllable(&latin[i..]) {
-            offer(i + len, 2, 0, &ka);
-        }
-    }
-    best[n]
-        .take()
-        .filter(|(_, words, _)| *words > 0)
-        .map(|(_, _, k)| k)
+    segment(latin, |rest| {
+        let mut pieces: Vec<Piece> = LOANWORDS
+            .iter()
+            .filter(|(en, _)| rest.starts_with(en))
+            .map(|&(en, ka)| Piece::word(en.len(), ka))
+            .collect();
+        pieces.extend(romaji_syllable(rest).map(|(len, ka)| Piece::syllable(len, ka)));
+        pieces
+    })
 }
 
 /// Reads a katakana name key as latin letters: loanwords as their English word, letter
 /// names as letters, the rest romanised. None unless a loanword or a letter name is used.
 pub fn katakana_to_english(kana: &str) -> Option<String> {
-    let chars: Vec<char> = kana.chars().collect();
-    if chars.is_empty() || !chars.iter().all(|&c| is_katakana(c) || c == 'ー') {
+    if kana.is_empty() || !kana.chars().all(|c| is_katakana(c) || c == 'ー') {
         return None;
     }
-    let n = chars.len();
+    segment(kana, |rest| {
+        let mut pieces: Vec<Piece> = LOANWORDS
+            .iter()
+            .filter(|(_, ka)| rest.starts_with(ka))
+            .map(|&(en, ka)| Piece::word(ka.len(), en))
+            .collect();
+        pieces.extend(
+            ('a'..='z')
+                .zip(LETTERS)
+                .filter(|(_, name)| rest.starts_with(name))
+                .map(|(letter, name)| Piece::word(name.len(), letter.to_string())),
+        );
+        // One mora, with the small kana or long-vowel marks that follow it, romanised.
+        let end = rest
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| {
+                !matches!(
+                    c,
+                    'ァ' | 'ィ' | 'ゥ' | 'ェ' | 'ォ' | 'ャ' | 'ュ' | 'ョ' | 'ー'
+                )
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        pieces.extend(katakana_to_latin(&rest[..end]).map(|r| Piece::syllable(end, r)));
+        pieces
+    })
+}
+
+/// One way to read the text at a position: the bytes it takes and what they become.
+struct Piece {
+    len: usize,
+    /// A known word or letter name, as against a syllable spelt out.
+    word: bool,
+    text: Cow<'static, str>,
+}
+
+impl Piece {
+    fn word(len: usize, text: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            len,
+            word: true,
+            text: text.into(),
+        }
+    }
+
+    fn syllable(len: usize, text: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            len,
+            word: false,
+            text: text.into(),
+        }
+    }
+
+    /// A word counts as one piece, a spelt-out syllable as two: the fewest words win.
+    fn cost(&self) -> u32 {
+        if self.word { 1 } else { 2 }
+    }
+}
+
+/// The cheapest reading of the whole text, made of the pieces `pieces_at` offers at each
+/// position (ties go to more words); None when no reading covers it or it uses no word.
+fn segment(text: &str, pieces_at: impl Fn(&str) -> Vec<Piece>) -> Option<String> {
+    let n = text.len();
+    // best[i]: (cost, words used, reading) of text[..i].
     let mut best: Vec<Option<(u32, u32, String)>> = vec![None; n + 1];
     best[0] = Some((0, 0, String::new()));
     for i in 0..n {
-        let Some((pieces, words, latin)) = best[i].clone() else {
+        let Some((cost, words, reading)) = best[i].clone() else {
             continue;
         };
-        let rest: String = chars[i..].iter().collect();
-        let mut offer = |end: usize, cost: u32, word: u32, piece: &str| {
-            let cand = (pieces + cost, words + word, format!("{latin}{piece}"));
-            let better = match &best[end] {
-                None => true,
-                Some((p, w, _)) => {
-                    (cand.0, std::cmp::Reverse(cand.1)) < (*p, std::cmp::Reverse(*w))
-                }
-            };
+        for piece in pieces_at(&text[i..]) {
+            let cand = (
+                cost + piece.cost(),
+                words + u32::from(piece.word),
+                format!("{reading}{}", piece.text),
+            );
+            let end = i + piece.len;
+            let better = best[end].as_ref().is_none_or(|(c, w, _)| {
+                (cand.0, std::cmp::Reverse(cand.1)) < (*c, std::cmp::Reverse(*w))
+            });
             if better {
                 best[end] = Some(cand);
             }
-        };
-        for &(en, ka) in LOANWORDS {
-            if rest.starts_with(ka) {
-                offer(i + ka.chars().count(), 1, 1, en);
-            }
-        }
-        for (letter, name) in ('a'..='z').zip(LETTER_NAMES) {
-            if rest.starts_with(name) {
-                offer(i + name.chars().count(), 1, 1, &letter.to_string());
-            }
-        }
-        // One mora (with a following small kana or long-vowel mark) romanised.
-        let mut end = i + 1;
-        while end < n
-            && matches!(
-                chars[end],
-                'ァ' | 'ィ' | 'ゥ' | 'ェ' | 'ォ' | 'ャ' | 'ュ' | 'ョ' | 'ー'
-            )
-        {
-            end += 1;
-        }
-        let mora: String = chars[i..end].iter().collect();
-        if let Some(r) = katakana_to_latin(&mora) {
-            offer(end, 2, 0, &r);
         }
     }
     best[n]
         .take()
         .filter(|(_, words, _)| *words > 0)
-        .map(|(_, _, l)| l)
+        .map(|(_, _, reading)| reading)
 }
-
-fn is_katakana(c: char) -> bool {
-    ('\u{30A1}'..='\u{30FA}').contains(&c)
-}
-
-const LETTER_NAMES: [&str; 26] = [
-    "エー",
-    "ビー",
-    "シー",
-    "ディー",
-    "イー",
-    "エフ",
-    "ジー",
-    "エイチ",
-    "アイ",
-    "ジェー",
-    "ケー",
-    "エル",
-    "エム",
-    "エヌ",
-    "オー",
-    "ピー",
-    "キュー",
-    "アール",
-    "エス",
-    "ティー",
-    "ユー",
-    "ブイ",
-    "ダブリュー",
-    "エックス",
-    "ワイ",
-    "ゼット",
-];
 
 /// One romaji syllable at the start of `s` as katakana, with its length in letters: "kyo",
 /// "shi", "n" before a consonant, a doubled consonant as ッ.
-fn romaji_syllable(s: &str) -> Option<(usize, String)> {
+fn romaji_syllable(s: &str) -> Option<(usize, &'static str)> {
     let b = s.as_bytes();
     if b.len() >= 2 && b[0] == b[1] && !b"aeioun".contains(&b[0]) {
-        return Some((1, "ッ".to_string()));
+        return Some((1, "ッ"));
     }
     for len in [3, 2, 1] {
-        if let Some(head) = s.get(..len)
-            && let Some(&(_, ka)) = ROMAJI.iter().find(|(r, _)| *r == head)
-        {
-            return Some((len, ka.to_string()));
+        if let Some(ka) = s.get(..len).and_then(syllable_kana) {
+            return Some((len, ka));
         }
     }
     if b[0] == b'n' && (b.len() == 1 || !b"aeiouy".contains(&b[1])) {
-        return Some((1, "ン".to_string()));
+        return Some((1, "ン"));
     }
     None
 }
-
-const ROMAJI: &[(&str, &str)] = &[
-    ("kya", "キャ"),
-    ("kyu", "キュ"),
-    ("kyo", "キョ"),
-    ("sha", "シャ"),
-    ("shu", "シュ"),
-    ("sho", "ショ"),
-    ("shi", "シ"),
-    ("chi", "チ"),
-    ("cha", "チャ"),
-    ("chu", "チュ"),
-    ("cho", "チョ"),
-    ("tsu", "ツ"),
-    ("nya", "ニャ"),
-    ("nyu", "ニュ"),
-    ("nyo", "ニョ"),
-    ("hya", "ヒャ"),
-    ("hyu", "ヒュ"),
-    ("hyo", "ヒョ"),
-    ("mya", "ミャ"),
-    ("myu", "ミュ"),
-    ("myo", "ミョ"),
-    ("rya", "リャ"),
-    ("ryu", "リュ"),
-    ("ryo", "リョ"),
-    ("gya", "ギャ"),
-    ("gyu", "ギュ"),
-    ("gyo", "ギョ"),
-    ("bya", "ビャ"),
-    ("byu", "ビュ"),
-    ("byo", "ビョ"),
-    ("pya", "ピャ"),
-    ("pyu", "ピュ"),
-    ("pyo", "ピョ"),
-    ("ja", "ジャ"),
-    ("ju", "ジュ"),
-    ("jo", "ジョ"),
-    ("ji", "ジ"),
-    ("fu", "フ"),
-    ("ka", "カ"),
-    ("ki", "キ"),
-    ("ku", "ク"),
-    ("ke", "ケ"),
-    ("ko", "コ"),
-    ("sa", "サ"),
-    ("si", "シ"),
-    ("su", "ス"),
-    ("se", "セ"),
-    ("so", "ソ"),
-    ("ta", "タ"),
-    ("ti", "チ"),
-    ("tu", "ツ"),
-    ("te", "テ"),
-    ("to", "ト"),
-    ("na", "ナ"),
-    ("ni", "ニ"),
-    ("nu", "ヌ"),
-    ("ne", "ネ"),
-    ("no", "ノ"),
-    ("ha", "ハ"),
-    ("hi", "ヒ"),
-    ("hu", "フ"),
-    ("he", "ヘ"),
-    ("ho", "ホ"),
-    ("ma", "マ"),
-    ("mi", "ミ"),
-    ("mu", "ム"),
-    ("me", "メ"),
-    ("mo", "モ"),
-    ("ya", "ヤ"),
-    ("yu", "ユ"),
-    ("yo", "ヨ"),
-    ("ra", "ラ"),
-    ("ri", "リ"),
-    ("ru", "ル"),
-    ("re", "レ"),
-    ("ro", "ロ"),
-    ("wa", "ワ"),
-    ("wo", "ヲ"),
-    ("ga", "ガ"),
-    ("gi", "ギ"),
-    ("gu", "グ"),
-    ("ge", "ゲ"),
-    ("go", "ゴ"),
-    ("za", "ザ"),
-    ("zi", "ジ"),
-    ("zu", "ズ"),
-    ("ze", "ゼ"),
-    ("zo", "ゾ"),
-    ("da", "ダ"),
-    ("di", "ヂ"),
-    ("du", "ヅ"),
-    ("de", "デ"),
-    ("do", "ド"),
-    ("ba", "バ"),
-    ("bi", "ビ"),
-    ("bu", "ブ"),
-    ("be", "ベ"),
-    ("bo", "ボ"),
-    ("pa", "パ"),
-    ("pi", "ピ"),
-    ("pu", "プ"),
-    ("pe", "ペ"),
-    ("po", "ポ"),
-    ("a", "ア"),
-    ("i", "イ"),
-    ("u", "ウ"),
-    ("e", "エ"),
-    ("o", "オ"),
-];
 
 /// English words common in company names and their usual katakana, longest spellings of a
 /// word first so that "systems" is not read as "system" + "s".
