@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use matcher::company::read_companies_csv;
 use matcher::engine::{CompanyIndex, Decision, Thresholds, link_all};
-use matcher::eval::{Prediction, evaluate, read_postings, read_truth, singled_out};
+use matcher::eval::{evaluate, predictions, read_postings, read_truth, singled_out};
 
 fn main() -> Result<()> {
     // `cargo bench` passes "--bench"; only paths count.
@@ -84,18 +84,7 @@ fn main() -> Result<()> {
         return Ok(());
     };
     let truth = read_truth(&truth_path)?;
-    let predictions: Vec<Prediction> = postings
-        .iter()
-        .zip(&decisions)
-        .filter_map(|(p, d)| match d {
-            Decision::Matched(l) => Some(Prediction {
-                posting_id: p.posting_id.clone(),
-                corporate_number: l.corporate_number,
-                score: Some(l.score),
-            }),
-            Decision::Unmatched(_) => None,
-        })
-        .collect();
+    let predictions = predictions(&postings, &decisions);
     let mut report = evaluate(&predictions, &truth);
     drop(index);
     // Read again for the ceiling, after the figures above, so it does not count in them.

@@ -283,8 +283,8 @@ fn the_committed_sample_uploads_are_matched_with_every_row_accounted_for_and_lin
 #[test]
 fn the_committed_sample_links_precisely_and_finds_most_companies() {
     use matcher::company::read_companies_csv;
-    use matcher::engine::{CompanyIndex, Decision, Thresholds, link_all};
-    use matcher::eval::{Prediction, evaluate, read_postings, read_truth};
+    use matcher::engine::{CompanyIndex, Thresholds, link_all};
+    use matcher::eval::{evaluate, predictions, read_postings, read_truth};
 
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
     let (companies, rejected) = read_companies_csv(fixtures.join("companies.csv")).unwrap();
@@ -299,18 +299,10 @@ fn the_committed_sample_links_precisely_and_finds_most_companies() {
     }
     assert_eq!(postings.len(), truth.len());
     let index = CompanyIndex::build(companies);
-    let predictions: Vec<Prediction> = link_all(&index, &postings, &Thresholds::default())
-        .into_iter()
-        .zip(&postings)
-        .filter_map(|(d, p)| match d {
-            Decision::Matched(l) => Some(Prediction {
-                posting_id: p.posting_id.clone(),
-                corporate_number: l.corporate_number,
-                score: Some(l.score),
-            }),
-            Decision::Unmatched(_) => None,
-        })
-        .collect();
+    let predictions = predictions(
+        &postings,
+        &link_all(&index, &postings, &Thresholds::default()),
+    );
     let report = evaluate(&predictions, &truth);
     eprintln!("{report}");
     assert!(

@@ -26,13 +26,7 @@ impl CorporateNumber {
             return Err(CorporateNumberError::Shape(raw.to_string()));
         }
         let digits: Vec<u64> = s.bytes().map(|b| u64::from(b - b'0')).collect();
-        let sum: u64 = digits[1..]
-            .iter()
-            .rev()
-            .enumerate()
-            .map(|(i, d)| if i % 2 == 0 { *d } else { d * 2 })
-            .sum();
-        if digits[0] != 9 - sum % 9 {
+        if digits[0] != check_digit(&digits[1..]) {
             return Err(CorporateNumberError::CheckDigit(s.to_string()));
         }
         Ok(Self(s.parse().expect("13 ascii digits fit in u64")))
@@ -41,6 +35,28 @@ impl CorporateNumber {
     pub fn as_u64(self) -> u64 {
         self.0
     }
+
+    /// The number whose twelve digits after the check digit are `body`.
+    #[cfg(test)]
+    pub(crate) fn with_body(body: u64) -> Self {
+        let digits: Vec<u64> = format!("{body:012}")
+            .bytes()
+            .map(|b| u64::from(b - b'0'))
+            .collect();
+        Self(check_digit(&digits) * 1_000_000_000_000 + body)
+    }
+}
+
+/// 9 - (Σ Pn·Qn mod 9) over the twelve body digits, Qn = 1 for odd n, 2 for even n, n counted
+/// from the rightmost digit.
+fn check_digit(body: &[u64]) -> u64 {
+    let sum: u64 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { *d } else { d * 2 })
+        .sum();
+    9 - sum % 9
 }
 
 impl fmt::Display for CorporateNumber {

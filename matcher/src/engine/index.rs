@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::keys::{Id, KeyIndex, bigrams, hash_str};
+use super::site::Site;
 use crate::company::{Company, CorporateNumber};
 use crate::normalize::address::{
     PREFECTURES, canonical_prefecture, postal_digits, registered_street,
@@ -27,49 +28,6 @@ pub(crate) struct Entry {
     /// Hash of the registered phone number; 0 when none.
     pub(crate) phone: u64,
     pub(crate) site: Site,
-}
-
-/// Where exactly a company or a posting says it is, below the city: street and postal code,
-/// kept as hashes (0 = not stated).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Site {
-    pub(crate) town: u32,
-    pub(crate) street: u64,
-    pub(crate) parts: u8,
-    pub(crate) postal: u32,
-}
-
-impl Site {
-    pub(crate) fn new(street: Option<&str>, postal: Option<&str>) -> Self {
-        let mut site = Site {
-            postal: postal.and_then(|p| p.parse().ok()).unwrap_or(0),
-            ..Site::default()
-        };
-        if let Some((town, numbers)) = street.and_then(|s| s.split_once(':')) {
-            site.town = (hash_str(town) >> 32) as u32 | 1;
-            site.street = hash_str(street.unwrap_or_default()) | 1;
-            site.parts = numbers.split('-').count() as u8;
-        }
-        site
-    }
-
-    /// Yes: the same street or postal code; No: the same town with other block numbers, or
-    /// another town, or another postal code; Unknown when either side says too little.
-    pub(crate) fn agreement(&self, other: &Site) -> Option<bool> {
-        if self.street != 0 && self.street == other.street {
-            return Some(true);
-        }
-        if self.postal != 0 && self.postal == other.postal {
-            return Some(true);
-        }
-        if self.town != 0 && other.town != 0 {
-            if self.town != other.town || self.parts == other.parts {
-                return Some(false);
-            }
-            return None;
-        }
-        (self.postal != 0 && other.postal != 0).then_some(false)
-    }
 }
 
 /// The company master, indexed once per run.

@@ -9,6 +9,7 @@ mod index;
 mod keys;
 mod query;
 mod score;
+mod site;
 #[cfg(test)]
 mod tests;
 mod weigh;

@@ -3,8 +3,9 @@
 
 use postings::Posting;
 
-use super::index::{CompanyIndex, NO_CITY, Site, city_key, prefecture_number};
+use super::index::{CompanyIndex, NO_CITY, city_key, prefecture_number};
 use super::keys::hash_str;
+use super::site::Site;
 use crate::normalize::address::{Address, parse_address};
 use crate::normalize::loanword::{katakana_to_english, latin_to_katakana};
 use crate::normalize::name::{GLUED_SITE_WORDS, NormalizedName, normalize_name};

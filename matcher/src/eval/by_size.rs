@@ -7,9 +7,10 @@
 use postings::Posting;
 use rustc_hash::FxHashSet;
 
-use super::{Prediction, Report, Truth, evaluate};
+use super::{Report, Truth, evaluate, predictions};
 use crate::company::{Company, CorporateNumber};
-use crate::engine::{CompanyIndex, Decision, Thresholds, link_all};
+use crate::engine::{CompanyIndex, Thresholds, link_all};
+use crate::stage::shard::Fnv1a;
 
 #[derive(Debug, Clone)]
 pub struct SizeRow {
@@ -57,18 +58,7 @@ pub fn by_master_size(
                 .collect();
             let size = sample.len();
             let index = CompanyIndex::build(sample);
-            let predictions: Vec<Prediction> = link_all(&index, &postings, t)
-                .into_iter()
-                .zip(&postings)
-                .filter_map(|(d, p)| match d {
-                    Decision::Matched(l) => Some(Prediction {
-                        posting_id: p.posting_id.clone(),
-                        corporate_number: l.corporate_number,
-                        score: Some(l.score),
-                    }),
-                    Decision::Unmatched(_) => None,
-                })
-                .collect();
+            let predictions = predictions(&postings, &link_all(&index, &postings, t));
             SizeRow {
                 companies: size,
                 report: evaluate(&predictions, &truth),
@@ -79,10 +69,9 @@ pub fn by_master_size(
 
 /// A posting id's fixed place in [0, 1).
 fn unit(id: &str) -> f64 {
-    let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    (mix(h) >> 11) as f64 / (1u64 << 53) as f64
+    let mut h = Fnv1a::new();
+    h.write(id.as_bytes());
+    (mix(h.finish()) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn mix(x: u64) -> u64 {

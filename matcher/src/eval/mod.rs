@@ -16,6 +16,7 @@ use postings::Posting;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::company::{Company, CorporateNumber};
+use crate::engine::Decision;
 use crate::normalize::address::{canonical_prefecture, parse_address};
 use crate::normalize::name::{fold_text, normalize_registered_name};
 use crate::normalize::phone::normalize_phone;
@@ -116,6 +117,22 @@ impl fmt::Display for Report {
         }
         Ok(())
     }
+}
+
+/// The links among `decisions` (one per posting, in the postings' order) as predictions.
+pub fn predictions(postings: &[Posting], decisions: &[Decision]) -> Vec<Prediction> {
+    postings
+        .iter()
+        .zip(decisions)
+        .filter_map(|(p, d)| match d {
+            Decision::Matched(l) => Some(Prediction {
+                posting_id: p.posting_id.clone(),
+                corporate_number: l.corporate_number,
+                score: Some(l.score),
+            }),
+            Decision::Unmatched(_) => None,
+        })
+        .collect()
 }
 
 /// Scores `predictions` against `truth`. A prediction for a posting absent from the truth

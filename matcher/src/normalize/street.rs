@@ -45,23 +45,6 @@ pub fn street_key(rest: &str) -> Option<String> {
     Some(format!("{town}:{}", numbers.join("-")))
 }
 
-/// Whether two street keys name the same place: the same town and the same numbers, where
-/// the shorter list of numbers ("北野7") is not taken to disagree with a longer one.
-pub fn street_agreement(a: &str, b: &str) -> Option<bool> {
-    let (ta, na) = a.split_once(':')?;
-    let (tb, nb) = b.split_once(':')?;
-    if ta != tb {
-        return Some(false);
-    }
-    let na: Vec<&str> = na.split('-').collect();
-    let nb: Vec<&str> = nb.split('-').collect();
-    let common = na.len().min(nb.len());
-    if na[..common] != nb[..common] {
-        return Some(false);
-    }
-    (na.len() == nb.len()).then_some(true)
-}
-
 const SEPARATORS: &[&str] = &["丁目", "番地の", "番地", "番", "号", "-", "の", "ー", "−"];
 
 /// "十八丁目24番" → "18丁目24番": kanji numerals are read only where a block word follows
@@ -158,13 +141,5 @@ mod tests {
     fn a_street_without_a_town_or_a_number_has_no_key() {
         assert_eq!(street_key("1-2-3"), None);
         assert_eq!(street_key("駅前ビル"), None);
-    }
-
-    #[test]
-    fn a_shorter_street_does_not_disagree_with_a_longer_one() {
-        assert_eq!(street_agreement("北野:7-29-6", "北野:7-29-6"), Some(true));
-        assert_eq!(street_agreement("北野:7", "北野:7-29-6"), None);
-        assert_eq!(street_agreement("北野:7-29-5", "北野:7-29-6"), Some(false));
-        assert_eq!(street_agreement("南野:7-29-6", "北野:7-29-6"), Some(false));
     }
 }
