@@ -437,15 +437,21 @@ async fn one_partners_missing_altered_empty_or_rejected_file_never_stalls_or_wip
     for upload in [gone.upload_id, altered.upload_id] {
         matcher::cli::uploads::retry(matcher::cli::uploads::RetryArgs {
             upload,
-            store_url: store_url.clone(),
+            store: matcher::cli::StoreArgs {
+                store_url: store_url.clone(),
+            },
         })
         .await
         .unwrap();
     }
     matcher::cli::uploads::approve(matcher::cli::uploads::ApproveArgs {
         upload: empty.upload_id,
-        store_url: store_url.clone(),
-        database_url: database_url.clone(),
+        store: matcher::cli::StoreArgs {
+            store_url: store_url.clone(),
+        },
+        database: matcher::cli::DatabaseArgs {
+            database_url: database_url.clone(),
+        },
     })
     .await
     .unwrap();

@@ -5,8 +5,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::db::Db;
-
 /// How many rejected rows are printed by line (all are counted).
 const SHOWN_REJECTS: usize = 20;
 
@@ -16,22 +14,13 @@ pub struct ImportArgs {
     /// postal_code, phone, website (header row; the first two required).
     #[arg(long, value_name = "FILE")]
     pub csv: PathBuf,
-    /// Company database (postgres://… or sqlite:…); migrated before the import.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = super::DEFAULT_DATABASE,
-        hide_env_values = true
-    )]
-    pub database_url: String,
+    #[command(flatten)]
+    pub database: super::DatabaseArgs,
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let clock = Instant::now();
-    let db = Db::connect(&args.database_url)
-        .await
-        .context("connecting to the company database (DATABASE_URL)")?;
-    db.migrate().await.context("migrating the database")?;
+    let db = args.database.connect().await?;
     let summary = db
         .import_companies_csv(&args.csv)
         .await

@@ -1,7 +1,7 @@
 //! `matcher load`: the load stage alone, for a run that matched but did not load (or to
 //! re-run a failed load; loading a run twice changes nothing).
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use postings::RunId;
 use postings::store::Store;
 
@@ -13,29 +13,17 @@ pub struct LoadArgs {
     /// The run to load (runs/<run_id>/ in the store).
     #[arg(long)]
     pub run_id: RunId,
-    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
-    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
-    pub store_url: String,
-    /// Company database (postgres://… or sqlite:…).
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = super::DEFAULT_DATABASE,
-        hide_env_values = true
-    )]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
+    #[command(flatten)]
+    pub database: super::DatabaseArgs,
     #[command(flatten)]
     pub guard: super::GuardArgs,
 }
 
 pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
-    let store = Store::from_url(&args.store_url)
-        .await
-        .context("opening the store (STORE_URL)")?;
-    let db = Db::connect(&args.database_url)
-        .await
-        .context("connecting to the company database (DATABASE_URL)")?;
-    db.migrate().await.context("migrating the database")?;
+    let store = args.store.open().await?;
+    let db = args.database.connect().await?;
     let options = LoadOptions {
         guard: args.guard.guard()?,
         ..LoadOptions::default()

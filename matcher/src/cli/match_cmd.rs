@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use postings::RunId;
-use postings::store::Store;
 
 use crate::engine::Thresholds;
 use crate::stage::companies::CompanySource;
@@ -99,9 +98,8 @@ pub struct MatchArgs {
     /// Offline mode: directory for the run's files (created if missing).
     #[arg(long, value_name = "DIR", requires = "postings")]
     pub out: Option<PathBuf>,
-    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
-    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
-    pub store_url: String,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
     /// Company database, when --companies is not given.
     #[arg(
         long,
@@ -182,9 +180,7 @@ impl MatchArgs {
             });
         }
         let shard = self.shard()?;
-        let store = Store::from_url(&self.store_url)
-            .await
-            .with_context(|| format!("opening the store {}", self.store_url))?;
+        let store = self.store.open().await?;
         let plan_wait = Duration::from_secs(self.plan_wait_secs);
         let run_id = match (self.run_id, shard, &self.batch_job_id) {
             (None, Some(s), Some(job)) if s.count > 1 => Some(

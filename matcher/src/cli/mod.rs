@@ -2,7 +2,11 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use postings::store::Store;
+
+use crate::db::Db;
 
 pub mod eval;
 pub mod import;
@@ -16,6 +20,54 @@ pub mod uploads;
 /// under `.data/`, so a first run needs no server.
 pub const DEFAULT_STORE: &str = ".data/store";
 pub const DEFAULT_DATABASE: &str = "sqlite://.data/matcher.db";
+
+/// The object store, for every subcommand that reads or writes it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
+    #[arg(long, env = "STORE_URL", default_value = DEFAULT_STORE)]
+    pub store_url: String,
+}
+
+impl StoreArgs {
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        open_store(&self.store_url).await
+    }
+}
+
+/// The company database, for every subcommand that reads or writes it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// Company database (postgres://… or sqlite:…), migrated to the current schema first.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+}
+
+impl DatabaseArgs {
+    pub async fn connect(&self) -> anyhow::Result<Db> {
+        connect_database(&self.database_url).await
+    }
+}
+
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    Store::from_url(url)
+        .await
+        .with_context(|| format!("opening the store {url} (STORE_URL)"))
+}
+
+/// Connects and brings the schema up to date.
+pub async fn connect_database(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .context("connecting to the company database (DATABASE_URL)")?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(db)
+}
 
 /// The snapshot guard's limits, shared by every subcommand that loads.
 #[derive(Debug, Clone, clap::Args)]

@@ -98,9 +98,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(DEFAULT_STORE)
             .with_context(|| format!("creating {DEFAULT_STORE}"))?;
     }
-    let store = Store::from_url(store_url)
-        .await
-        .with_context(|| format!("opening the store {store_url} (STORE_URL)"))?;
+    let store = super::open_store(store_url).await?;
     let run_id = RunId::new();
     let held =
         match lease::acquire(&store, &run_id, Duration::from_secs(args.run_lease_secs)).await? {
@@ -155,10 +153,7 @@ async fn leased(
         guard: args.guard.guard()?,
         ..LoadOptions::default()
     };
-    let db = Db::connect(database_url)
-        .await
-        .context("connecting to the company database (DATABASE_URL)")?;
-    db.migrate().await.context("migrating the database")?;
+    let db = super::connect_database(database_url).await?;
     if embedded {
         progress.phase("seeding the embedded defaults from the sample data");
         seed(&db, &store, &args.fixtures).await?;

@@ -15,17 +15,10 @@ pub struct StatusArgs {
     /// One JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
-    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
-    pub store_url: String,
-    /// Company database (postgres://… or sqlite:…).
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = super::DEFAULT_DATABASE,
-        hide_env_values = true
-    )]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
+    #[command(flatten)]
+    pub database: super::DatabaseArgs,
 }
 
 #[derive(Debug, Serialize)]
@@ -71,13 +64,8 @@ pub struct StaleClaim {
 }
 
 pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
-    let store = Store::from_url(&args.store_url)
-        .await
-        .context("opening the store (STORE_URL)")?;
-    let db = Db::connect(&args.database_url)
-        .await
-        .context("connecting to the company database (DATABASE_URL)")?;
-    db.migrate().await.context("migrating the database")?;
+    let store = args.store.open().await?;
+    let db = args.database.connect().await?;
     let status = collect(&store, &db).await;
     db.close().await;
     let status = status?;

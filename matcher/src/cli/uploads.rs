@@ -2,12 +2,10 @@
 //! upload (see `matcher status`).
 
 use anyhow::{Context, bail};
-use postings::store::{Store, StoreError};
 use postings::{UploadId, UploadState, layout};
 use serde_json::json;
 
 use super::load::{fail_on_failed_partners, load_and_log};
-use crate::db::Db;
 use crate::stage::load::LoadOptions;
 use crate::stage::{plan, states};
 
@@ -16,17 +14,10 @@ pub struct ApproveArgs {
     /// The held upload whose snapshot is to be applied.
     #[arg(long)]
     pub upload: UploadId,
-    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
-    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
-    pub store_url: String,
-    /// Company database (postgres://… or sqlite:…).
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = super::DEFAULT_DATABASE,
-        hide_env_values = true
-    )]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
+    #[command(flatten)]
+    pub database: super::DatabaseArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,14 +25,13 @@ pub struct RetryArgs {
     /// The quarantined upload to hand back to the next run.
     #[arg(long)]
     pub upload: UploadId,
-    /// Object store: s3://bucket[/prefix], file:///abs/dir or a directory.
-    #[arg(long, env = "STORE_URL", default_value = super::DEFAULT_STORE)]
-    pub store_url: String,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
 }
 
 /// Applies the held snapshot the upload belongs to, skipping the guard for its partner only.
 pub async fn approve(args: ApproveArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.store_url).await?;
+    let store = args.store.open().await?;
     let status = states::get(&store, &args.upload)
         .await?
         .with_context(|| format!("upload {} has no recorded state", args.upload))?;
@@ -52,10 +42,7 @@ pub async fn approve(args: ApproveArgs) -> anyhow::Result<()> {
             status.state.name()
         );
     };
-    let db = Db::connect(&args.database_url)
-        .await
-        .context("connecting to the company database (DATABASE_URL)")?;
-    db.migrate().await.context("migrating the database")?;
+    let db = args.database.connect().await?;
     let options = LoadOptions {
         approve: Some(args.upload),
         ..LoadOptions::default()
@@ -70,7 +57,7 @@ pub async fn approve(args: ApproveArgs) -> anyhow::Result<()> {
 /// Hands a quarantined upload back: its claim is released, so the next run takes it again
 /// and checks it afresh.
 pub async fn retry(args: RetryArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.store_url).await?;
+    let store = args.store.open().await?;
     let status = states::get(&store, &args.upload)
         .await?
         .with_context(|| format!("upload {} has no recorded state", args.upload))?;
@@ -108,11 +95,4 @@ pub async fn retry(args: RetryArgs) -> anyhow::Result<()> {
                "next": "the next `matcher run` takes it"})
     );
     Ok(())
-}
-
-async fn open_store(url: &str) -> anyhow::Result<Store> {
-    Store::from_url(url)
-        .await
-        .map_err(|e: StoreError| anyhow::anyhow!(e))
-        .context("opening the store (STORE_URL)")
 }
