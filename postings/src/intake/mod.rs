@@ -9,7 +9,7 @@
 mod pipe;
 
 use bytes::Bytes;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -109,18 +109,8 @@ where
     let writer = store.writer(&key, true).await?;
     let require_rows = empty == Some(false);
     let scanned = scan(body, Some(writer), declared_charset, limits, require_rows).await?;
-    let record = UploadRecord {
-        upload_id,
-        partner: partner.clone(),
-        key: key.clone(),
-        bytes: scanned.bytes,
-        rows: scanned.validated.rows,
-        rejected_rows: scanned.validated.rejected_rows,
-        sha256: scanned.sha256,
-        encoding: scanned.validated.charset.label().to_owned(),
-        received_at,
-        declared_empty: empty == Some(true) && scanned.validated.rows == 0,
-    };
+    let declared_empty = empty == Some(true) && scanned.validated.rows == 0;
+    let record = scanned.record(upload_id, partner, &key, received_at, declared_empty);
     if let Err(e) = put_record(store, &record).await {
         // Without its record the object is invisible to the matcher: remove it.
         store.delete(&key).await.ok();
@@ -142,26 +132,11 @@ pub async fn verify_existing(
     declared_charset: Option<&str>,
     limits: IntakeLimits,
 ) -> Result<UploadRecord, IntakeError> {
-    let record_key = layout::record_key_for(key);
-    if let Ok(existing) = store.get(&record_key).await {
-        if let Ok(record) = serde_json::from_slice::<UploadRecord>(&existing) {
-            if record.upload_id == upload_id && record.key == key {
-                return Ok(record);
-            }
-        }
+    if let Some(record) = existing_record(store, key, upload_id).await? {
+        return Ok(record);
     }
     check_declared(declared_charset)?;
-    let meta = store.head(key).await?.ok_or(StoreError::NotFound)?;
-    let result = if meta.size > limits.max_bytes {
-        Err(IntakeError::TooLarge {
-            limit: limits.max_bytes,
-        })
-    } else {
-        let reader = store.reader(key).await?;
-        let body = tokio_util::io::ReaderStream::new(reader);
-        scan(body, None, declared_charset, limits, false).await
-    };
-    let scanned = match result {
+    let scanned = match scan_stored(store, key, declared_charset, limits, false).await {
         Ok(s) => s,
         Err(e) => {
             // Only a verdict on the file itself removes it; a failure to read it does not.
@@ -171,18 +146,7 @@ pub async fn verify_existing(
             return Err(e);
         }
     };
-    let record = UploadRecord {
-        upload_id,
-        partner: partner.clone(),
-        key: key.to_owned(),
-        bytes: scanned.bytes,
-        rows: scanned.validated.rows,
-        rejected_rows: scanned.validated.rejected_rows,
-        sha256: scanned.sha256,
-        encoding: scanned.validated.charset.label().to_owned(),
-        received_at: Utc::now(),
-        declared_empty: false,
-    };
+    let record = scanned.record(upload_id, partner, key, Utc::now(), false);
     put_record(store, &record).await?;
     Ok(record)
 }
@@ -220,28 +184,19 @@ pub async fn register_staged(
         return Ok(record);
     }
     check_declared(declared_charset)?;
-    let meta = store.head(staging_key).await?.ok_or(StoreError::NotFound)?;
-    let result = if meta.size > limits.max_bytes {
-        Err(IntakeError::TooLarge {
-            limit: limits.max_bytes,
-        })
-    } else {
-        let reader = store.reader(staging_key).await?;
-        let body = tokio_util::io::ReaderStream::new(reader);
-        // A presigned upload has no way to declare itself empty: a header-only file is
-        // refused here (the direct upload's `?empty=true` is the way to say so).
-        scan(body, None, declared_charset, limits, true)
-            .await
-            .and_then(|scanned| match declared_sha256 {
-                Some(declared) if !declared.eq_ignore_ascii_case(&scanned.sha256) => {
-                    Err(IntakeError::ChecksumMismatch {
-                        declared: declared.to_owned(),
-                        actual: scanned.sha256,
-                    })
-                }
-                _ => Ok(scanned),
-            })
-    };
+    // A presigned upload has no way to declare itself empty: a header-only file is refused
+    // here (the direct upload's `?empty=true` is the way to say so).
+    let result = scan_stored(store, staging_key, declared_charset, limits, true)
+        .await
+        .and_then(|scanned| match declared_sha256 {
+            Some(declared) if !declared.eq_ignore_ascii_case(&scanned.sha256) => {
+                Err(IntakeError::ChecksumMismatch {
+                    declared: declared.to_owned(),
+                    actual: scanned.sha256,
+                })
+            }
+            _ => Ok(scanned),
+        });
     let scanned = match result {
         Ok(s) => s,
         Err(e) => {
@@ -259,18 +214,7 @@ pub async fn register_staged(
     store
         .copy_checked(staging_key, key, &scanned.sha256)
         .await?;
-    let record = UploadRecord {
-        upload_id,
-        partner: partner.clone(),
-        key: key.to_owned(),
-        bytes: scanned.bytes,
-        rows: scanned.validated.rows,
-        rejected_rows: scanned.validated.rejected_rows,
-        sha256: scanned.sha256,
-        encoding: scanned.validated.charset.label().to_owned(),
-        received_at: Utc::now(),
-        declared_empty: false,
-    };
+    let record = scanned.record(upload_id, partner, key, Utc::now(), false);
     match put_record(store, &record).await {
         Ok(()) => {}
         // A concurrent `complete` of the same upload registered it first.
@@ -330,6 +274,48 @@ struct Scanned {
     bytes: u64,
     sha256: String,
     validated: Validated,
+}
+
+impl Scanned {
+    fn record(
+        self,
+        upload_id: UploadId,
+        partner: &PartnerId,
+        key: &str,
+        received_at: DateTime<Utc>,
+        declared_empty: bool,
+    ) -> UploadRecord {
+        UploadRecord {
+            upload_id,
+            partner: partner.clone(),
+            key: key.to_owned(),
+            bytes: self.bytes,
+            rows: self.validated.rows,
+            rejected_rows: self.validated.rejected_rows,
+            sha256: self.sha256,
+            encoding: self.validated.charset.label().to_owned(),
+            received_at,
+            declared_empty,
+        }
+    }
+}
+
+/// Scans an object already in the store, refusing it unread when it is over the limit.
+async fn scan_stored(
+    store: &Store,
+    key: &str,
+    declared_charset: Option<&str>,
+    limits: IntakeLimits,
+    require_rows: bool,
+) -> Result<Scanned, IntakeError> {
+    let meta = store.head(key).await?.ok_or(StoreError::NotFound)?;
+    if meta.size > limits.max_bytes {
+        return Err(IntakeError::TooLarge {
+            limit: limits.max_bytes,
+        });
+    }
+    let body = tokio_util::io::ReaderStream::new(store.reader(key).await?);
+    scan(body, None, declared_charset, limits, require_rows).await
 }
 
 /// Reads the whole body once: into the writer (if any), through the validator, the hash and
