@@ -81,7 +81,7 @@ pub fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
     )
 }
 
-/// Adds the responses every route can give because of the layers around it.
+/// Adds the responses every route can give because of the layers and extractors around it.
 /// `limited`: the route is behind the concurrency limit and the request timeout.
 pub fn add_layer_responses(document: &mut Document, limited: bool) {
     for item in document.paths.paths.values_mut() {
@@ -100,12 +100,24 @@ pub fn add_layer_responses(document: &mut Document, limited: bool) {
 
 fn add_to_operation(operation: &mut Operation, limited: bool) {
     let has_body = operation.request_body.is_some();
+    // A route that takes credentials can refuse them and, for a partner's bearer token
+    // (`AuthorizedPartner`), the partner's share of request slots; the token route states its
+    // own wording of these, which is kept.
+    let partner_route = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let responses = &mut operation.responses.responses;
     let mut add = |status: &str, description: &str| {
         responses
             .entry(status.to_owned())
             .or_insert_with(|| problem(description));
     };
+    if partner_route {
+        add("401", "no or invalid access token");
+        add("403", "partner disabled or scope missing");
+        add(
+            "429",
+            "the partner already has its share of requests in progress",
+        );
+    }
     add("414", "the request target is longer than 8 KiB");
     add(
         "500",

@@ -88,13 +88,10 @@ pub struct IdempotencyHeader {
     responses(
         (status = 202, description = "stored and registered (Location: /v1/uploads/{id})", body = UploadResponse),
         (status = 400, description = "unreadable body, bad multipart form or bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "a request with the same Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "body over the size limit; nothing stored", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "not text/csv or multipart/form-data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "the CSV breaks the contract (e.g. a required column is missing, unknown charset), or the Idempotency-Key was used for another body; nothing stored", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn upload(

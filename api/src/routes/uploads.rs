@@ -199,10 +199,7 @@ pub struct CreatedUpload {
     responses(
         (status = 201, description = "URL issued", body = CreatedUpload),
         (status = 400, description = "not a JSON object of the documented fields, or an unknown charset; nothing created", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "the declared `bytes` are over the upload limit", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
         (status = 501, description = "the deployment's store is a local directory: use POST /v1/postings", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -323,10 +320,7 @@ pub async fn create(
     security(("bearer" = ["postings:write"])),
     responses(
         (status = 200, description = "the upload's state", body = UploadState),
-        (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such upload for this partner", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn show(
@@ -355,13 +349,10 @@ pub async fn show(
     security(("bearer" = ["postings:write"])),
     responses(
         (status = 200, description = "registered (the same answer again on a repeat)", body = UploadResponse),
-        (status = 401, description = "no or invalid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "partner disabled or scope missing", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such upload for this partner", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "nothing uploaded yet, already rejected, or the object changed while it was checked", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "object over the size limit; deleted", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "the CSV breaks the contract; deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "the partner already has its share of requests in progress", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn complete(
