@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import exceptions  # noqa: E402
 import roles  # noqa: E402
 
 CFRIPPER = Path(sys.executable).parent / "cfripper"
@@ -118,16 +119,10 @@ def main() -> int:
     for (file, rid), entries in sorted(allowed.items()):
         for a in entries:
             n_allowed += 1
-            where = f"{file} {rid} allows {a.get('rule')}"
-            comment = (a.get("comment") or "").strip()
-            if len(comment) < 40:
-                failures += 1
-                print(f"  FAIL  {where} without a justification (comment: {comment!r})")
-            elif (file, rid, a.get("rule")) not in used:
-                failures += 1
-                print(f"  FAIL  {where}, but the rule no longer fires there: remove the exception")
-            else:
-                print(f"  ok    {where}: {comment}")
+            failures += exceptions.audit(
+                f"{file} {rid} allows {a.get('rule')}", a.get("comment"),
+                (file, rid, a.get("rule")) in used,
+                "but the rule no longer fires there: remove the exception")
     print(f"cfripper: {len(copies)} templates, {len(seen)} findings, {n_allowed} exceptions, "
           f"each justified and needed: {'yes' if failures == 0 else 'no'}")
     return 1 if failures else 0

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import exceptions  # noqa: E402
 from cfn import CheckError, templates  # noqa: E402
 
 CHECKOV = Path(sys.executable).parent / "checkov"
@@ -74,15 +75,10 @@ def main() -> int:
         unskipped, _ = run_checkov(stripped)
     hidden = {(Path(c["file_path"]).stem, c["resource"], c["check_id"]) for c in unskipped.get("failed_checks", [])}
     for file, resource, check_id, comment in skips:
-        where = f"{file} {resource} skips {check_id}"
-        if len(comment) < 40:
-            failures += 1
-            print(f"  FAIL  {where} without a justification (comment: {comment!r})")
-        elif (Path(file).stem, resource, check_id) not in hidden:
-            failures += 1
-            print(f"  FAIL  {where}, but the check passes without the skip: remove it")
-        else:
-            print(f"  ok    {where}: {comment}")
+        failures += exceptions.audit(
+            f"{file} {resource} skips {check_id}", comment,
+            (Path(file).stem, resource, check_id) in hidden,
+            "but the check passes without the skip: remove it")
     print(f"checkov: {summary['passed']} checks passed, {summary['failed']} failed; "
           f"{len(skips)} skips, each justified and needed: {'yes' if failures == 0 else 'no'}")
     return 1 if failures else 0

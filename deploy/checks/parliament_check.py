@@ -23,6 +23,7 @@ from pathlib import Path
 from parliament import analyze_policy_string
 
 sys.path.insert(0, str(Path(__file__).parent))
+import exceptions  # noqa: E402
 import roles  # noqa: E402
 
 
@@ -47,16 +48,10 @@ def main() -> int:
         for lid, res in t.resources.items():
             for a in ((res.get("Metadata") or {}).get("parliament") or {}).get("allow", []) or []:
                 n_allowed += 1
-                where = f"{t.path.name} {lid} allows {a.get('issue')} in policy {a.get('policy')}"
-                comment = (a.get("comment") or "").strip()
-                if len(comment) < 40:
-                    failures += 1
-                    print(f"  FAIL  {where} without a justification (comment: {comment!r})")
-                elif (t.path.name, lid, a.get("issue"), a.get("policy")) not in used:
-                    failures += 1
-                    print(f"  FAIL  {where}, but parliament no longer reports it: remove the exception")
-                else:
-                    print(f"  ok    {where}: {comment}")
+                failures += exceptions.audit(
+                    f"{t.path.name} {lid} allows {a.get('issue')} in policy {a.get('policy')}",
+                    a.get("comment"), (t.path.name, lid, a.get("issue"), a.get("policy")) in used,
+                    "but parliament no longer reports it: remove the exception")
     print(f"parliament: {len(policies)} policies, {findings} findings, {n_allowed} exceptions, "
           f"each justified and needed: {'yes' if failures == 0 else 'no'}")
     return 1 if failures else 0
