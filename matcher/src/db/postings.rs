@@ -212,34 +212,14 @@ impl Db {
              FROM loads l WHERE status = 'loaded') t WHERE n = 1 ORDER BY partner";
         Ok(match self {
             Self::Postgres(pool) => {
-                sqlx::query_as::<
-                    _,
-                    (
-                        String,
-                        String,
-                        Option<String>,
-                        i64,
-                        i64,
-                        Option<DateTime<Utc>>,
-                    ),
-                >(SQL)
-                .fetch_all(pool)
-                .await?
+                sqlx::query_as::<_, SnapshotRow>(SQL)
+                    .fetch_all(pool)
+                    .await?
             }
             Self::Sqlite(pool) => {
-                sqlx::query_as::<
-                    _,
-                    (
-                        String,
-                        String,
-                        Option<String>,
-                        i64,
-                        i64,
-                        Option<DateTime<Utc>>,
-                    ),
-                >(SQL)
-                .fetch_all(pool)
-                .await?
+                sqlx::query_as::<_, SnapshotRow>(SQL)
+                    .fetch_all(pool)
+                    .await?
             }
         }
         .into_iter()
@@ -570,3 +550,14 @@ async fn upsert_sqlite(
     }
     Ok(())
 }
+
+/// `(partner, run_id, upload_id, rows, closed, finished_at)` of a loaded snapshot, as both
+/// backends return it.
+type SnapshotRow = (
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<DateTime<Utc>>,
+);
