@@ -175,24 +175,8 @@ async fn slow_bodies_filling_the_limit_leave_health_checks_and_other_partners_se
         problem(response, 429).await;
     }
 
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        app.http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get_status("/healthz").await, 200);
+    assert_eq!(app.get_status("/readyz").await, 200);
     let response = app.upload(&other, "text/csv", GOOD_CSV, None).await;
     assert_eq!(response.status(), 202);
     drop(held);

@@ -14,15 +14,7 @@ use serde_json::Value;
 #[tokio::test]
 async fn healthz_answers_and_readyz_checks_the_store_and_the_registry() {
     let app = TestApp::spawn().await;
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get_status("/healthz").await, 200);
     // Production: the registry secret does not exist until the first partner is added.
     let body = problem(app.http.get(app.url("/readyz")).send().await.unwrap(), 503).await;
     assert_eq!(body["detail"], "partner registry has no signing key");
@@ -123,15 +115,7 @@ async fn the_embedded_default_runs_the_whole_flow_on_a_local_directory_and_file(
         ..Options::default()
     })
     .await;
-    assert_eq!(
-        app.http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get_status("/readyz").await, 200);
     let token = app.partner_with_token("acme").await;
     let response = app
         .upload(&token, "text/csv", GOOD_CSV, Some("local-1"))
@@ -191,30 +175,14 @@ async fn requests_beyond_the_concurrency_limit_are_refused_with_503_and_retry_af
     let body = problem(response, 503).await;
     assert_eq!(problem_slug(&body), "overloaded");
     // Health checks are outside the limit: a full server is still alive.
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get_status("/healthz").await, 200);
 
     futures::SinkExt::send(&mut tx, Ok(Bytes::from(rest.to_owned())))
         .await
         .unwrap();
     drop(tx);
     assert_eq!(holding.await.unwrap().unwrap().status(), 202);
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get_status("/healthz").await, 200);
 }
 
 #[tokio::test]

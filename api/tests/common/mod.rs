@@ -217,6 +217,17 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// The status of an unauthenticated GET (health and readiness checks).
+    pub async fn get_status(&self, path: &str) -> u16 {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     pub async fn get_with(&self, token: &str, path: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))
