@@ -96,6 +96,7 @@ fn prepare(c: &Company) -> Prepared {
         alt[usize::from(alt_len)] = hash_str(key);
         alt_len += 1;
     };
+    let katakana_name = name.key.chars().all(|ch| is_katakana(ch) || ch == 'ー');
     // A reading rarely spells its legal form out; when it does (カブシキガイシャ…), strip it.
     let kana_folded = fold_text(&c.name_kana);
     let kana = if kana_folded.contains("ガイシャ") || kana_folded.contains("カイシャ") {
@@ -111,13 +112,11 @@ fn prepare(c: &Company) -> Prepared {
             push(&big);
         }
         // A kanji name written in romaji ("Yamada Shoji") meets its reading romanised.
-        if !name.key.chars().all(|ch| is_katakana(ch) || ch == 'ー')
-            && let Some(latin) = katakana_to_latin(&kana)
-        {
+        if !katakana_name && let Some(latin) = katakana_to_latin(&kana) {
             push(&format!("r:{latin}"));
         }
     }
-    if name.key.chars().all(|ch| is_katakana(ch) || ch == 'ー') {
+    if katakana_name {
         let big = fold_small_kana(&name.key);
         if big != name.key && big != kana {
             push(&big);
@@ -132,10 +131,7 @@ fn prepare(c: &Company) -> Prepared {
     }
     // A name registered in katakana is the one partners write in latin letters
     // (サイメディア → "SAIMEDIA"); index its romanised reading.
-    let romanised = Some(name.key.as_str())
-        .filter(|k| k.chars().all(|ch| is_katakana(ch) || ch == 'ー'))
-        .and_then(katakana_to_latin);
-    if let Some(latin) = romanised {
+    if katakana_name && let Some(latin) = katakana_to_latin(&name.key) {
         push(&format!("r:{latin}"));
     }
     if name.key.bytes().all(|b| b.is_ascii_lowercase()) && !name.key.is_empty() {
