@@ -32,10 +32,9 @@ pub fn body_timeout(e: &(dyn std::error::Error + 'static)) -> Option<Duration> {
         if let Some(inner) = e
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
+            && let Some(d) = body_timeout(inner as &(dyn std::error::Error + 'static))
         {
-            if let Some(d) = body_timeout(inner as &(dyn std::error::Error + 'static)) {
-                return Some(d);
-            }
+            return Some(d);
         }
         current = e.source();
     }

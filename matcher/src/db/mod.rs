@@ -88,13 +88,13 @@ impl Db {
                 .await?;
             Ok(Self::Postgres(pool))
         } else if url.starts_with("sqlite:") {
-            if let Some(dir) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_path_buf)) {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(&dir).map_err(|source| DbError::CreateDir {
-                        path: dir.display().to_string(),
-                        source,
-                    })?;
-                }
+            if let Some(dir) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_path_buf))
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(&dir).map_err(|source| DbError::CreateDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
             }
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)

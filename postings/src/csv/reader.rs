@@ -183,12 +183,12 @@ impl<R: Read> PostingReader<R> {
             (Ok(min), Ok(max)) => (min, max),
             (Err(e), _) | (_, Err(e)) => return reject(e),
         };
-        if let (Some(min), Some(max)) = (salary_min, salary_max) {
-            if min > max {
-                return reject(format!(
-                    "salary_min ({min}) is greater than salary_max ({max})"
-                ));
-            }
+        if let (Some(min), Some(max)) = (salary_min, salary_max)
+            && min > max
+        {
+            return reject(format!(
+                "salary_min ({min}) is greater than salary_max ({max})"
+            ));
         }
         let mut values: Vec<String> = values.into_iter().map(|(_, v)| v).collect();
         let mut take = |col: Column| std::mem::take(&mut values[col as usize]);
