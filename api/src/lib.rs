@@ -12,3 +12,5 @@ pub mod ratelimit;
 pub mod routes;
 pub mod server;
 pub mod startup;
+pub mod state;
+pub mod uploads;

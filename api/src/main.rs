@@ -4,7 +4,8 @@
 use clap::Parser;
 use ingest_api::admin;
 use ingest_api::config::{Cli, Command};
-use ingest_api::startup::{AppState, Application};
+use ingest_api::startup::Application;
+use ingest_api::state::AppState;
 use postings::telemetry;
 
 #[tokio::main]

@@ -11,8 +11,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::{BoxError, Router};
-use postings::store::Store;
+use axum::{BoxError, Extension, Router};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -23,85 +22,13 @@ use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::token::TokenSettings;
-use crate::config::Config;
 use crate::error::{ApiError, ProblemExt};
-use crate::limits::{PartnerSlots, body_read_timeout, uri_limit};
-use crate::partners::{Backend, LegacyVerifier, Registry};
-use crate::ratelimit::TokenLimits;
-use crate::routes::health::Readiness;
-use crate::routes::openapi::{ApiDoc, add_layer_responses};
+use crate::limits::{body_read_timeout, uri_limit};
+use crate::routes::openapi::{ApiDoc, Served, add_layer_responses};
+use crate::state::AppState;
 use crate::{routes, server};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// What every handler can reach. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<Store>,
-    pub registry: Arc<Registry>,
-    pub tokens: Arc<TokenSettings>,
-    pub settings: Arc<Settings>,
-    pub token_limits: Arc<TokenLimits>,
-    /// Checks legacy argon2 secret hashes one at a time.
-    pub legacy_hashes: Arc<LegacyVerifier>,
-    pub partner_slots: Arc<PartnerSlots>,
-    pub readiness: Arc<Readiness>,
-}
-
-/// The parts of [`Config`] handlers need.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub token_ttl: Duration,
-    pub max_upload_bytes: u64,
-    pub presign_ttl: Duration,
-    pub request_timeout: Duration,
-    pub max_concurrent_requests: usize,
-    pub header_read_timeout: Duration,
-    pub body_read_timeout: Duration,
-}
-
-impl AppState {
-    /// Connects the store and the partner registry named by the configuration.
-    pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
-        let store = Store::from_url(&config.store_url)
-            .await
-            .with_context(|| format!("opening the store {}", config.store_url))?;
-        let backend = match &config.partners_secret_id {
-            Some(id) => Backend::secrets_manager(id.clone()).await,
-            None => Backend::File(config.partners_file.clone()),
-        };
-        Ok(Self {
-            store: Arc::new(store),
-            registry: Arc::new(Registry::new(backend, config.partners_refresh.0)),
-            tokens: Arc::new(TokenSettings {
-                issuer: config.token_issuer.clone(),
-                audience: config.token_audience.clone(),
-            }),
-            settings: Arc::new(Settings {
-                token_ttl: config.token_ttl.0,
-                max_upload_bytes: config.max_upload_bytes,
-                presign_ttl: config.presign_ttl.0,
-                request_timeout: config.request_timeout.0,
-                max_concurrent_requests: config.max_concurrent_requests,
-                header_read_timeout: config.header_read_timeout.0,
-                body_read_timeout: config.body_read_timeout.0,
-            }),
-            partner_slots: Arc::new(PartnerSlots::new(match config.max_concurrent_per_partner {
-                0 => config.max_concurrent_requests / 4,
-                n => n,
-            })),
-            token_limits: Arc::new(TokenLimits::new(
-                config.token_rate_per_client,
-                config.token_rate_per_address,
-            )),
-            legacy_hashes: Arc::new(
-                LegacyVerifier::start().context("starting the legacy secret-hash thread")?,
-            ),
-            readiness: Arc::new(Readiness::default()),
-        })
-    }
-}
 
 /// The router's routes and the OpenAPI document generated from the same handlers.
 pub struct Routes {
@@ -164,7 +91,11 @@ pub fn routes() -> Routes {
 
 pub fn build_router(state: AppState) -> Router {
     let settings = state.settings.clone();
-    let Routes { router, open, .. } = routes();
+    let Routes {
+        router,
+        open,
+        document,
+    } = routes();
     let limited = router.layer(
         ServiceBuilder::new()
             .layer(HandleErrorLayer::new(overload_or_timeout))
@@ -186,6 +117,7 @@ pub fn build_router(state: AppState) -> Router {
         // Uploads stream past any fixed limit (intake enforces MAX_UPLOAD_BYTES itself);
         // everything else that buffers (the token form) stays small.
         .layer(DefaultBodyLimit::max(routes::oauth::TOKEN_BODY_LIMIT))
+        .layer(Extension(Served(Arc::new(document))))
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveHeadersLayer::new([

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use ingest_api::admin;
 use ingest_api::config::{Config, HumanDuration, PartnersCommand};
-use ingest_api::startup::{AppState, Application};
+use ingest_api::startup::Application;
+use ingest_api::state::AppState;
 use matcher::cli::GuardArgs;
 use matcher::cli::run::RunArgs;
 use matcher::db::Db;

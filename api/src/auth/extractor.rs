@@ -4,12 +4,14 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum_extra::headers::authorization::Bearer;
+use axum_extra::headers::{Authorization, HeaderMapExt};
 use postings::ids::PartnerId;
 
 use super::token::{self, SCOPE_UPLOAD};
 use crate::error::ApiError;
 use crate::limits::Slot;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct AuthorizedPartner {
@@ -23,24 +25,23 @@ impl FromRequestParts<AppState> for AuthorizedPartner {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        if !parts.headers.contains_key(AUTHORIZATION) {
             return Err(ApiError::Unauthorized {
                 detail: "send an access token: Authorization: Bearer <token> (from POST /v1/oauth/token)".into(),
                 invalid_token: false,
             });
-        };
-        let bearer = value
-            .to_str()
+        }
+        let header = parts
+            .headers
+            .typed_try_get::<Authorization<Bearer>>()
             .ok()
-            .and_then(|v| {
-                let (scheme, rest) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            })
-            .filter(|t| !t.is_empty())
+            .flatten()
+            .filter(|h| !h.token().is_empty())
             .ok_or_else(|| ApiError::Unauthorized {
                 detail: "the Authorization header must be `Bearer <token>`".into(),
                 invalid_token: true,
             })?;
+        let bearer = header.token();
         let doc = state
             .registry
             .snapshot()

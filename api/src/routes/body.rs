@@ -8,7 +8,7 @@ use futures::stream::BoxStream;
 use futures::{SinkExt, StreamExt};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub type ByteStream = BoxStream<'static, Result<Bytes, std::io::Error>>;
 

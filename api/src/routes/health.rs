@@ -4,7 +4,6 @@
 //! answered from a cache of a few seconds, so that frequent probes cost neither S3 calls nor
 //! registry reads; the outward answer names only what is unavailable, the log has why.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -13,16 +12,10 @@ use postings::layout::INCOMING_PREFIX;
 use serde::Serialize;
 
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long a readiness answer is reused.
 pub const READINESS_TTL: Duration = Duration::from_secs(5);
-
-/// The last readiness answer: `Err` holds what to tell the client.
-#[derive(Default)]
-pub struct Readiness {
-    last: Mutex<Option<(Instant, Result<(), &'static str>)>>,
-}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {

@@ -3,27 +3,26 @@
 //! argon2 hashes are still checked, one at a time on their own thread). Rate limits per address and
 //! per client id come first, so a flood costs a counter lookup each.
 
-use axum::Form;
 use std::sync::LazyLock;
 
-use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use axum::{Form, Json};
+use axum_extra::headers::authorization::Basic;
+use axum_extra::headers::{Authorization, HeaderMapExt};
 use postings::ids::PartnerId;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::token::{self, SCOPE_UPLOAD};
-use crate::config::Secret;
 use crate::error::{ApiError, Problem};
 use crate::limits::body_timeout;
 use crate::partners::{PartnerEntry, Verification};
 use crate::ratelimit::PeerAddr;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Stands in for an unknown client, so that its check costs the same as a known one's and
 /// response times do not reveal which partner ids exist.
@@ -166,7 +165,7 @@ pub async fn token(
         .map_err(ApiError::registry)?;
     let known = doc.partners.get(&partner).cloned();
     let entry = known.clone().unwrap_or_else(|| DUMMY.clone());
-    let matches = match entry.verify(secret.expose()) {
+    let matches = match entry.verify(secret.expose_secret()) {
         Verification::Match => true,
         Verification::Mismatch => false,
         Verification::Legacy => state
@@ -202,36 +201,40 @@ pub async fn token(
     Ok(response)
 }
 
+fn is_basic(headers: &HeaderMap) -> bool {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.as_bytes().get(..6))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"basic "))
+}
+
 /// Client credentials from HTTP Basic or the form body, but not both (RFC 6749 §2.3.1).
 fn credentials(
     headers: &HeaderMap,
     form_id: Option<String>,
     form_secret: Option<String>,
-) -> Result<(String, Secret<String>), ApiError> {
-    let basic = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("basic").then(|| rest.trim())
-        });
+) -> Result<(String, SecretString), ApiError> {
+    // Another scheme (a stray bearer token) is no client authentication and is ignored; a
+    // Basic header that does not decode (bad base64, no colon) is refused as malformed.
+    let basic = match headers.typed_try_get::<Authorization<Basic>>() {
+        Ok(found) => found.map(Some),
+        Err(_) if is_basic(headers) => Some(None),
+        Err(_) => None,
+    };
     match (basic, form_id, form_secret) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(bad_request(
             "invalid-request",
             "send client credentials either in HTTP Basic or in the body, not both",
         )),
-        (Some(b64), None, None) => {
-            let decoded = STANDARD
-                .decode(b64)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
+        (Some(basic), None, None) => {
+            let basic = basic
                 .ok_or_else(|| ApiError::InvalidClient("malformed Basic credentials".into()))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .ok_or_else(|| ApiError::InvalidClient("malformed Basic credentials".into()))?;
-            Ok((id.to_owned(), Secret::new(secret.to_owned())))
+            Ok((
+                basic.username().to_owned(),
+                SecretString::from(basic.password()),
+            ))
         }
-        (None, Some(id), Some(secret)) => Ok((id, Secret::new(secret))),
+        (None, Some(id), Some(secret)) => Ok((id, SecretString::from(secret))),
         _ => Err(ApiError::InvalidClient(
             "client credentials are required (HTTP Basic or client_id/client_secret)".into(),
         )),

@@ -4,9 +4,10 @@
 //! the service's layers add to every route (414, 500, 503; 408 where a body is read) are
 //! added here once, by rule, the way the layers apply them.
 
-use std::sync::LazyLock;
+use std::sync::Arc;
 
-use axum::Json;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
@@ -48,12 +49,10 @@ impl Modify for SecuritySchemes {
     }
 }
 
-static DOCUMENT: LazyLock<Document> = LazyLock::new(|| crate::startup::routes().document);
-
-/// The document, as served.
-pub fn document() -> &'static Document {
-    &DOCUMENT
-}
+/// The document the router was built with, handed to [`openapi_json`] as an extension so
+/// that serving it needs no second copy of the route table.
+#[derive(Clone)]
+pub struct Served(pub Arc<Document>);
 
 #[utoipa::path(
     get,
@@ -62,8 +61,8 @@ pub fn document() -> &'static Document {
     summary = "This document (OpenAPI 3.1)",
     responses((status = 200, description = "the OpenAPI document", body = serde_json::Value))
 )]
-pub async fn openapi_json() -> Json<&'static Document> {
-    Json(document())
+pub async fn openapi_json(Extension(Served(document)): Extension<Served>) -> Response {
+    Json(document.as_ref()).into_response()
 }
 
 /// A problem-document response, for the `responses` of an operation.

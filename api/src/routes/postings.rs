@@ -6,48 +6,19 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use postings::UploadRecord;
 use postings::intake::{self, IntakeError, IntakeLimits};
 use postings::store::StoreError;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
 use super::body::{ByteStream, CsvBody, cancel_on_drop, csv_body};
-use super::uploads::{UploadState, save_state};
+
 use crate::auth::AuthorizedPartner;
 use crate::error::{ApiError, Problem};
 use crate::idempotency::{self, Begin, IdempotencyKey};
 use crate::limits::body_timeout;
-use crate::startup::AppState;
-
-/// The body of a 202: what was stored, as the matcher will see it.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct UploadResponse {
-    pub upload_id: String,
-    pub key: String,
-    pub bytes: u64,
-    pub rows: u64,
-    pub rejected_rows: u64,
-    pub sha256: String,
-    pub encoding: String,
-    pub received_at: String,
-}
-
-impl From<&UploadRecord> for UploadResponse {
-    fn from(r: &UploadRecord) -> Self {
-        Self {
-            upload_id: r.upload_id.to_string(),
-            key: r.key.clone(),
-            bytes: r.bytes,
-            rows: r.rows,
-            rejected_rows: r.rejected_rows,
-            sha256: r.sha256.clone(),
-            encoding: r.encoding.to_string(),
-            received_at: r.received_at.to_rfc3339(),
-        }
-    }
-}
+use crate::state::AppState;
+use crate::uploads::{UploadResponse, UploadState, save_state};
 
 /// The multipart form of an upload, for the OpenAPI document.
 #[derive(utoipa::ToSchema)]

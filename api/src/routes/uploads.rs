@@ -19,112 +19,20 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use postings::UploadRecord;
-use postings::ids::{PartnerId, UploadId};
+use postings::ids::UploadId;
 use postings::intake::{self, IntakeLimits, Staged};
 use postings::layout;
-use postings::store::{PutBound, Store, StoreError};
+use postings::store::PutBound;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
-use super::postings::{UploadResponse, intake_error};
+use super::postings::intake_error;
 use crate::auth::AuthorizedPartner;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// URL handed out; nothing registered yet.
-    AwaitingUpload,
-    /// Validated and registered: the matcher will pick it up.
-    Completed,
-    /// Validation failed; the object was deleted.
-    Rejected,
-    /// The URL expired with nothing uploaded (reported, never stored).
-    Expired,
-}
-
-/// What the API remembers about one upload, at `uploads/<partner>/<upload_id>.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct UploadState {
-    #[schema(value_type = String)]
-    pub upload_id: UploadId,
-    #[schema(value_type = String)]
-    pub partner: PartnerId,
-    pub key: String,
-    /// Where the presigned URL writes; the object is copied from here to `key` on
-    /// `complete`. Absent on direct uploads (and on presigned ones made before staging).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub staging_key: Option<String>,
-    pub method: String,
-    pub state: Phase,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub charset: Option<String>,
-    /// The SHA-256 the partner declared at create: the file must have it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
-    pub created_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upload: Option<UploadResponse>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
-}
-
-impl UploadState {
-    pub fn direct(record: &UploadRecord) -> Self {
-        Self {
-            upload_id: record.upload_id,
-            partner: record.partner.clone(),
-            key: record.key.clone(),
-            staging_key: None,
-            method: "direct".into(),
-            state: Phase::Completed,
-            charset: None,
-            sha256: None,
-            created_at: record.received_at,
-            expires_at: None,
-            upload: Some(UploadResponse::from(record)),
-            problem: None,
-        }
-    }
-}
-
-pub fn state_key(partner: &PartnerId, id: &UploadId) -> String {
-    format!("uploads/{partner}/{id}.json")
-}
-
-/// Where a presigned upload is PUT before it is verified.
-pub fn staging_key(partner: &PartnerId, id: &UploadId) -> String {
-    format!("staging/{partner}/{id}.csv")
-}
-
-/// Best effort: the upload itself is already registered, this only feeds `GET /v1/uploads/{id}`.
-pub async fn save_state(store: &Store, state: &UploadState) {
-    let key = state_key(&state.partner, &state.upload_id);
-    let result = match serde_json::to_vec(state) {
-        Ok(json) => store
-            .put(&key, json.into())
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    if let Err(e) = result {
-        tracing::error!(error = %e, key, "could not record an upload's state");
-    }
-}
-
-async fn load_state(store: &Store, partner: &PartnerId, id: &str) -> Result<UploadState, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no upload {id} for partner {partner}"));
-    let id = UploadId::parse(id).map_err(|_| not_found())?;
-    match store.get(&state_key(partner, &id)).await {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(ApiError::internal),
-        Err(StoreError::NotFound) => Err(not_found()),
-        Err(e) => Err(ApiError::store(e)),
-    }
-}
+use crate::state::AppState;
+use crate::uploads::{
+    Phase, UploadResponse, UploadState, load_state, save_state, staging_key, state_key,
+};
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
