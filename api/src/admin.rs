@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use postings::ids::PartnerId;
+use secrecy::ExposeSecret;
 
 use crate::auth::token::{self, SCOPE_UPLOAD, TokenSettings};
 use crate::config::{Config, KeysCommand, PartnersCommand, TokenArgs};
@@ -39,7 +40,7 @@ pub async fn partners(
             writeln!(out, "partner {id} added to {place}")?;
             writeln!(out, "client_id={id}")?;
             // Shown this once; only its hash is stored.
-            writeln!(out, "client_secret={}", secret.expose())?;
+            writeln!(out, "client_secret={}", secret.expose_secret())?;
         }
         PartnersCommand::Disable { id } => {
             let id = partner_id(&id)?;
@@ -66,7 +67,7 @@ pub async fn partners(
             writeln!(out, "partner {id}: new client secret in {place}")?;
             writeln!(out, "client_id={id}")?;
             // Shown this once; only its hash is stored.
-            writeln!(out, "client_secret={}", secret.expose())?;
+            writeln!(out, "client_secret={}", secret.expose_secret())?;
         }
         PartnersCommand::List => {
             let doc = registry

@@ -10,12 +10,12 @@ use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use tokio::sync::oneshot;
 
 use super::PartnerEntry;
-use crate::config::Secret;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Checks waiting at most; more are refused (the rate limits keep this rare).
 const QUEUE: usize = 32;
 
-type Job = (PartnerEntry, Secret<String>, oneshot::Sender<bool>);
+type Job = (PartnerEntry, SecretString, oneshot::Sender<bool>);
 
 pub struct LegacyVerifier {
     jobs: SyncSender<Job>,
@@ -30,14 +30,14 @@ impl LegacyVerifier {
             .spawn(move || {
                 let mut memory = Vec::new();
                 for (entry, secret, reply) in queue {
-                    let _ = reply.send(entry.verify_legacy_in(secret.expose(), &mut memory));
+                    let _ = reply.send(entry.verify_legacy_in(secret.expose_secret(), &mut memory));
                 }
             })?;
         Ok(Self { jobs })
     }
 
     /// Whether `secret` matches the entry's argon2 hash; `None` when the queue is full.
-    pub async fn verify(&self, entry: PartnerEntry, secret: Secret<String>) -> Option<bool> {
+    pub async fn verify(&self, entry: PartnerEntry, secret: SecretString) -> Option<bool> {
         let (reply, answer) = oneshot::channel();
         match self.jobs.try_send((entry, secret, reply)) {
             Ok(()) => answer.await.ok(),

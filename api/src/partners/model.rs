@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::Secret;
+use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RegistryDoc {
@@ -25,21 +25,18 @@ pub struct RegistryDoc {
     pub partners: BTreeMap<PartnerId, PartnerEntry>,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SigningKey {
     pub kid: String,
     /// 256 random bits, base64url.
-    pub secret: String,
+    #[serde(serialize_with = "expose")]
+    pub secret: SecretString,
     pub created_at: DateTime<Utc>,
 }
 
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .field("created_at", &self.created_at)
-            .finish_non_exhaustive()
-    }
+/// The registry document is where a signing key is stored, so it is written out in full.
+fn expose<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose_secret())
 }
 
 /// How a stored secret hash is written: `sha256$<hex>`. Client secrets are 256 random bits,
@@ -66,12 +63,12 @@ pub enum AdminError {
 }
 
 /// A fresh 256-bit client secret and the hash to store for it.
-fn new_secret() -> (Secret<String>, String) {
+fn new_secret() -> (SecretString, String) {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = URL_SAFE_NO_PAD.encode(bytes);
     let hash = sha256_hash(&secret);
-    (Secret::new(secret), hash)
+    (secret.into(), hash)
 }
 
 fn sha256_hash(secret: &str) -> String {
@@ -90,14 +87,14 @@ impl SigningKey {
         let now = Utc::now();
         Self {
             kid: format!("{}-{}", now.format("%Y%m%d"), hex::encode(kid)),
-            secret: URL_SAFE_NO_PAD.encode(bytes),
+            secret: URL_SAFE_NO_PAD.encode(bytes).into(),
             created_at: now,
         }
     }
 
     pub fn secret_bytes(&self) -> Option<Vec<u8>> {
         URL_SAFE_NO_PAD
-            .decode(&self.secret)
+            .decode(self.secret.expose_secret())
             .ok()
             .filter(|b| b.len() >= 32)
     }
@@ -132,7 +129,7 @@ impl RegistryDoc {
     }
 
     /// Registers a partner and returns its new client secret (shown once, stored hashed).
-    pub fn add_partner(&mut self, id: &PartnerId) -> Result<Secret<String>, AdminError> {
+    pub fn add_partner(&mut self, id: &PartnerId) -> Result<SecretString, AdminError> {
         if self.partners.contains_key(id) {
             return Err(AdminError::Exists(id.clone()));
         }
@@ -151,7 +148,7 @@ impl RegistryDoc {
 
     /// Replaces a partner's client secret: the old one stops working at once (tokens already
     /// issued stay valid until they expire). The new hash is always the fast kind.
-    pub fn rotate_secret(&mut self, id: &PartnerId) -> Result<Secret<String>, AdminError> {
+    pub fn rotate_secret(&mut self, id: &PartnerId) -> Result<SecretString, AdminError> {
         let entry = self
             .partners
             .get_mut(id)
@@ -257,11 +254,11 @@ mod tests {
         let id = PartnerId::parse("acme").unwrap();
         let secret = doc.add_partner(&id).unwrap();
         let entry = &doc.partners[&id];
-        assert_eq!(entry.verify(secret.expose()), Verification::Match);
+        assert_eq!(entry.verify(secret.expose_secret()), Verification::Match);
         assert_eq!(entry.verify("not-it"), Verification::Mismatch);
         assert!(entry.secret_hash.starts_with(SHA256_PREFIX));
         let json = serde_json::to_string(&doc).unwrap();
-        assert!(!json.contains(secret.expose().as_str()));
+        assert!(!json.contains(secret.expose_secret()));
         assert_eq!(doc.signing_keys.len(), 1);
         assert!(matches!(doc.add_partner(&id), Err(AdminError::Exists(_))));
     }
@@ -293,7 +290,7 @@ mod tests {
         assert!(entry.verify_legacy_in("old-secret", &mut memory));
         let new = doc.rotate_secret(&id).unwrap();
         let entry = &doc.partners[&id];
-        assert_eq!(entry.verify(new.expose()), Verification::Match);
+        assert_eq!(entry.verify(new.expose_secret()), Verification::Match);
         assert_eq!(entry.verify("old-secret"), Verification::Mismatch);
         let unknown = PartnerId::parse("nobody").unwrap();
         assert!(matches!(

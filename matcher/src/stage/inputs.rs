@@ -165,29 +165,6 @@ impl<R: Read> Read for HashingRead<R> {
     }
 }
 
-/// An async object-store stream read from blocking code (the CSV reader runs on a blocking
-/// thread; the store's I/O stays on the runtime).
-pub struct BlockingRead {
-    inner: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
-    runtime: tokio::runtime::Handle,
-}
-
-impl BlockingRead {
-    pub fn new(
-        inner: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
-        runtime: tokio::runtime::Handle,
-    ) -> Self {
-        Self { inner, runtime }
-    }
-}
-
-impl Read for BlockingRead {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        use tokio::io::AsyncReadExt;
-        self.runtime.block_on(self.inner.read(buf))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use postings::RunId;
 use postings::store::Store;
 
-use super::inputs::{self, BlockingRead, InputBatch};
+use super::inputs::{self, InputBatch};
 use super::manifest::{InputRecord, QuarantinedInput};
 use super::plan;
 use super::shard::Shard;
@@ -26,7 +26,8 @@ pub(super) async fn read_upload(
         }
         Err(e) => return Ok(Err(format!("unreadable: {}: {e}", input.key))),
     };
-    let read = Box::new(BlockingRead::new(reader, tokio::runtime::Handle::current()));
+    // The CSV reader runs on a blocking thread; the store's I/O stays on the runtime.
+    let read = Box::new(tokio_util::io::SyncIoBridge::new(reader));
     let (stats, part) = match read_one(read, input, shard).await? {
         Ok(read) => read,
         Err(e @ inputs::InputError::Contract(_)) => return Ok(Err(format!("invalid: {e}"))),

@@ -14,8 +14,8 @@ use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
+use pipe::CHANNEL_CHUNKS;
 pub use pipe::Validated;
-use pipe::{CHANNEL_CHUNKS, ChannelReader};
 
 use crate::csv::{Charset, ContractError};
 use crate::ids::{PartnerId, UploadId};
@@ -332,9 +332,8 @@ where
 {
     let (tx, rx) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
     let declared = declared_charset.map(str::to_owned);
-    let validator = tokio::task::spawn_blocking(move || {
-        pipe::validate(ChannelReader::new(rx), declared.as_deref())
-    });
+    let input = pipe::channel_reader(rx);
+    let validator = tokio::task::spawn_blocking(move || pipe::validate(input, declared.as_deref()));
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
 
@@ -387,10 +386,10 @@ where
             })
         }
         Err(e) => {
-            if let Some(w) = writer {
-                if let Err(abort) = w.abort().await {
-                    tracing::warn!(error = %abort, "aborting a refused upload failed");
-                }
+            if let Some(w) = writer
+                && let Err(abort) = w.abort().await
+            {
+                tracing::warn!(error = %abort, "aborting a refused upload failed");
             }
             Err(e)
         }

@@ -4,8 +4,9 @@
 
 use std::io::{self, Read};
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use tokio::sync::mpsc;
+use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::csv::{Charset, ContractError, PostingReader, RowOutcome};
 
@@ -20,40 +21,19 @@ pub struct Validated {
     pub rejected_rows: u64,
 }
 
-/// A `Read` over chunks arriving on a channel; end of input when the sender is dropped.
-pub struct ChannelReader {
-    rx: mpsc::Receiver<Bytes>,
-    current: Bytes,
-}
-
-impl ChannelReader {
-    pub fn new(rx: mpsc::Receiver<Bytes>) -> Self {
-        Self {
-            rx,
-            current: Bytes::new(),
-        }
-    }
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                Some(chunk) => self.current = chunk,
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current.advance(n);
-        Ok(n)
-    }
+/// A blocking `Read` over chunks arriving on a channel (end of input when the sender is
+/// dropped), for the validator's thread. Must be made inside the runtime.
+pub fn channel_reader(rx: mpsc::Receiver<Bytes>) -> impl Read + Send + 'static {
+    let chunks = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (Ok::<_, io::Error>(chunk), rx))
+    });
+    SyncIoBridge::new(StreamReader::new(Box::pin(chunks)))
 }
 
 /// Runs the contract over everything the channel delivers. Returning early (a bad header)
 /// drops the receiver, which the sending side notices on its next send.
 pub fn validate(
-    input: ChannelReader,
+    input: impl Read,
     declared_charset: Option<&str>,
 ) -> Result<Validated, ContractError> {
     let mut reader = PostingReader::new(input, declared_charset)?;
