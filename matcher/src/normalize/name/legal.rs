@@ -168,3 +168,129 @@ pub(super) const ENGLISH: &[(&str, &str)] = &[
     // Last, so that every longer spelling wins; only with its dot ("co" alone is a word).
     ("co.", "Co., Ltd."),
 ];
+
+pub(super) struct LegalSplit<'a> {
+    pub(super) name: &'a str,
+    pub(super) legal_form: Option<&'static str>,
+    /// Text after a legal form written in the middle ("X株式会社 大阪支店"): what follows the
+    /// legal form of a 後株 name is never part of the name.
+    pub(super) trailer: Option<&'a str>,
+}
+
+pub(super) fn split_legal_form(folded: &str) -> LegalSplit<'_> {
+    let mut t = folded.trim_matches(is_edge_junk);
+    let mut legal_form = None;
+    while let Some((rest, canon)) = strip_leading(t).or_else(|| strip_trailing(t)) {
+        legal_form.get_or_insert(canon);
+        t = rest.trim_matches(is_edge_junk);
+    }
+    // Every Japanese legal form holds one of these; most names hold none, and the scan below
+    // is the costly part of indexing 1.4 M names.
+    if legal_form.is_none() && t.contains(['会', '法', '組', '(', 'ャ']) {
+        for &(pat, canon) in JAPANESE {
+            if let Some(at) = t.find(pat) {
+                let before = t[..at].trim_matches(is_edge_junk);
+                let after = t[at + pat.len()..].trim_matches(is_edge_junk);
+                if !before.is_empty() && !after.is_empty() {
+                    return LegalSplit {
+                        name: before,
+                        legal_form: Some(canon),
+                        trailer: Some(after),
+                    };
+                }
+            }
+        }
+    }
+    // "小野警備 Co., Ltd. 本店": an English legal form as a whole word in the middle.
+    if legal_form.is_none() && t.contains(|c: char| c.is_ascii_alphabetic()) {
+        for &(pat, canon) in ENGLISH {
+            let Some(at) = t.find(pat) else { continue };
+            let whole_word = !t[..at].ends_with(|c: char| c.is_ascii_alphanumeric())
+                && !t[at + pat.len()..].starts_with(|c: char| c.is_ascii_alphanumeric());
+            let before = t[..at].trim_matches(is_edge_junk);
+            let after = t[at + pat.len()..].trim_matches(is_edge_junk);
+            if whole_word && !before.is_empty() && !after.is_empty() {
+                return LegalSplit {
+                    name: before,
+                    legal_form: Some(canon),
+                    trailer: Some(after),
+                };
+            }
+        }
+    }
+    LegalSplit {
+        name: t,
+        legal_form,
+        trailer: None,
+    }
+}
+
+pub(super) fn is_edge_junk(c: char) -> bool {
+    c == ' ' || c == ',' || c == '、' || c == '/'
+}
+
+/// Legal-form patterns grouped by their first character (for the front of a name) and by
+/// their last (for the end), so each name checks a handful of patterns, not all hundred.
+struct Patterns {
+    leading: rustc_hash::FxHashMap<char, Vec<(&'static str, &'static str)>>,
+    trailing: rustc_hash::FxHashMap<char, Vec<(&'static str, &'static str)>>,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: std::sync::OnceLock<Patterns> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let mut p = Patterns {
+            leading: Default::default(),
+            trailing: Default::default(),
+        };
+        // Insertion keeps each table's order, so longer spellings still win.
+        let front = JAPANESE.iter().chain(PREFIX_ONLY).chain(ENGLISH);
+        for &(pat, canon) in front {
+            let first = pat.chars().next().expect("patterns are not empty");
+            p.leading.entry(first).or_default().push((pat, canon));
+        }
+        let back = JAPANESE.iter().chain(SUFFIX_ONLY).chain(ENGLISH);
+        for &(pat, canon) in back {
+            let last = pat.chars().next_back().expect("patterns are not empty");
+            p.trailing.entry(last).or_default().push((pat, canon));
+        }
+        p
+    })
+}
+
+fn is_english(pat: &str) -> bool {
+    pat.is_ascii() && !pat.starts_with('(')
+}
+
+fn strip_leading(t: &str) -> Option<(&str, &'static str)> {
+    let first = t.chars().next()?;
+    for &(pat, canon) in patterns().leading.get(&first)? {
+        let Some(rest) = t.strip_prefix(pat) else {
+            continue;
+        };
+        // An English form counts only as a whole word: "kk" inside "kkb鉄工所" is the name.
+        if is_english(pat) && !rest.starts_with(|c: char| !c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        if !rest.trim().is_empty() {
+            return Some((rest, canon));
+        }
+    }
+    None
+}
+
+fn strip_trailing(t: &str) -> Option<(&str, &'static str)> {
+    let last = t.chars().next_back()?;
+    for &(pat, canon) in patterns().trailing.get(&last)? {
+        let Some(rest) = t.strip_suffix(pat) else {
+            continue;
+        };
+        if is_english(pat) && !rest.ends_with(|c: char| !c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        if !rest.trim().is_empty() {
+            return Some((rest, canon));
+        }
+    }
+    None
+}

@@ -10,19 +10,23 @@
 //! Conditional create is `If-None-Match: *` on PutObject and CompleteMultipartUpload, which
 //! S3 decides atomically. (The test server, moto 5.2, honours it on both; see the tests.)
 
+mod errors;
+mod writer;
+
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::RequestChecksumCalculation;
-use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::ChecksumAlgorithm;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
+use errors::{is_condition_failed, s3_err, status};
+pub use writer::S3Writer;
 
 use super::{ObjectMeta, ObjectReader, PresignedPut, PutBound, StoreError, Versioned};
 
@@ -36,57 +40,6 @@ pub struct S3Store {
     bucket: String,
     /// "" or a prefix without leading/trailing slashes.
     prefix: String,
-}
-
-fn s3_err<E>(op: &'static str, key: &str, e: SdkError<E, HttpResponse>) -> StoreError
-where
-    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-{
-    // The SDK's full context runs to kilobytes (request ids, the raw response): the message
-    // says what went wrong in one line, the rest goes to the debug log.
-    tracing::debug!(op, key, error = %DisplayErrorContext(&e), "S3 error in full");
-    StoreError::S3 {
-        op,
-        key: key.to_owned(),
-        message: one_line(&e),
-    }
-}
-
-/// `NoSuchBucket (HTTP 404): The specified bucket does not exist`, or the transport's cause.
-fn one_line<E>(e: &SdkError<E, HttpResponse>) -> String
-where
-    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-{
-    if let SdkError::ServiceError(se) = e {
-        let code = se.err().code().unwrap_or("error");
-        let message = se.err().message().unwrap_or_default();
-        return format!("{code} (HTTP {}): {message}", se.raw().status().as_u16());
-    }
-    // The innermost cause names the real problem (connection refused, DNS, timeout).
-    let mut cause: &dyn std::error::Error = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    let text = if std::ptr::addr_eq(cause, e as &dyn std::error::Error) {
-        e.to_string()
-    } else {
-        format!("{e}: {cause}")
-    };
-    let line = text.lines().next().unwrap_or_default();
-    line.chars().take(300).collect()
-}
-
-fn status<E>(e: &SdkError<E, HttpResponse>) -> Option<u16> {
-    e.raw_response().map(|r| r.status().as_u16())
-}
-
-/// A refused conditional write: 412 Precondition Failed, or 409 when a concurrent
-/// conditional write to the same key is in flight (the other writer wins).
-fn is_condition_failed<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
-    matches!(status(e), Some(412 | 409))
-        || e.as_service_error()
-            .and_then(|s| s.code())
-            .is_some_and(|c| c == "PreconditionFailed" || c == "ConditionalRequestConflict")
 }
 
 impl S3Store {
@@ -335,18 +288,13 @@ impl S3Store {
         {
             return Err(StoreError::AlreadyExists);
         }
-        Ok(S3Writer {
-            client: self.client.clone(),
-            bucket: self.bucket.clone(),
-            full_key: full,
-            key: key.to_owned(),
+        Ok(S3Writer::new(
+            self.client.clone(),
+            self.bucket.clone(),
+            full,
+            key,
             if_absent,
-            buf: Vec::new(),
-            upload_id: None,
-            parts: Vec::new(),
-            written: 0,
-            failed: false,
-        })
+        ))
     }
 
     pub(super) async fn unfinished_uploads(&self, prefix: &str) -> Result<usize, StoreError> {
@@ -500,206 +448,5 @@ async fn head_object(
             Ok(None)
         }
         Err(e) => Err(s3_err("HeadObject", full_key, e)),
-    }
-}
-
-/// A streaming upload to S3; see [`super::ObjectWriter`].
-#[derive(Debug)]
-pub struct S3Writer {
-    client: Client,
-    bucket: String,
-    full_key: String,
-    key: String,
-    if_absent: bool,
-    buf: Vec<u8>,
-    upload_id: Option<String>,
-    parts: Vec<CompletedPart>,
-    written: u64,
-    failed: bool,
-}
-
-impl S3Writer {
-    pub(super) fn written(&self) -> u64 {
-        self.written
-    }
-
-    pub(super) async fn write(&mut self, mut chunk: &[u8]) -> Result<(), StoreError> {
-        if self.failed {
-            return Err(StoreError::WriterFailed(self.key.clone()));
-        }
-        while !chunk.is_empty() {
-            let n = (PART_SIZE - self.buf.len()).min(chunk.len());
-            self.buf.extend_from_slice(&chunk[..n]);
-            self.written += n as u64;
-            chunk = &chunk[n..];
-            if self.buf.len() == PART_SIZE {
-                if let Err(e) = self.send_part().await {
-                    self.failed = true;
-                    self.abort_upload().await;
-                    return Err(e);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Sends the buffer as the next part, starting the multipart upload on the first one.
-    async fn send_part(&mut self) -> Result<(), StoreError> {
-        let upload_id = match &self.upload_id {
-            Some(id) => id.clone(),
-            None => {
-                let out = self
-                    .client
-                    .create_multipart_upload()
-                    .bucket(&self.bucket)
-                    .key(&self.full_key)
-                    .send()
-                    .await
-                    .map_err(|e| s3_err("CreateMultipartUpload", &self.key, e))?;
-                let id = out.upload_id().unwrap_or_default().to_owned();
-                self.upload_id = Some(id.clone());
-                id
-            }
-        };
-        let part_number = self.parts.len() as i32 + 1;
-        let body = Bytes::from(std::mem::take(&mut self.buf));
-        let out = self
-            .client
-            .upload_part()
-            .bucket(&self.bucket)
-            .key(&self.full_key)
-            .upload_id(upload_id)
-            .part_number(part_number)
-            .content_length(body.len() as i64)
-            .body(ByteStream::from(body))
-            .send()
-            .await
-            .map_err(|e| s3_err("UploadPart", &self.key, e))?;
-        self.parts.push(
-            CompletedPart::builder()
-                .part_number(part_number)
-                .set_e_tag(out.e_tag().map(str::to_owned))
-                .build(),
-        );
-        self.buf = Vec::with_capacity(PART_SIZE);
-        Ok(())
-    }
-
-    pub(super) async fn finish(mut self) -> Result<ObjectMeta, StoreError> {
-        if self.failed {
-            return Err(StoreError::WriterFailed(self.key.clone()));
-        }
-        let meta = ObjectMeta {
-            key: self.key.clone(),
-            size: self.written,
-        };
-        let Some(upload_id) = self.upload_id.clone() else {
-            let body = Bytes::from(std::mem::take(&mut self.buf));
-            put_object(
-                &self.client,
-                &self.bucket,
-                &self.full_key,
-                body,
-                self.if_absent,
-            )
-            .await?;
-            return Ok(meta);
-        };
-        let result = self.complete(upload_id).await;
-        if result.is_err() {
-            self.abort_upload().await;
-        } else {
-            self.upload_id = None;
-        }
-        result.map(|()| meta)
-    }
-
-    async fn complete(&mut self, upload_id: String) -> Result<(), StoreError> {
-        if !self.buf.is_empty() {
-            self.send_part().await?;
-        }
-        let parts = CompletedMultipartUpload::builder()
-            .set_parts(Some(std::mem::take(&mut self.parts)))
-            .build();
-        let mut req = self
-            .client
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(&self.full_key)
-            .upload_id(upload_id)
-            .multipart_upload(parts);
-        if self.if_absent {
-            req = req.if_none_match("*");
-        }
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if self.if_absent && is_condition_failed(&e) => Err(StoreError::AlreadyExists),
-            Err(e) => Err(s3_err("CompleteMultipartUpload", &self.key, e)),
-        }
-    }
-
-    pub(super) async fn abort(mut self) -> Result<(), StoreError> {
-        let Some(upload_id) = self.upload_id.take() else {
-            return Ok(());
-        };
-        abort_multipart(&self.client, &self.bucket, &self.full_key, &upload_id)
-            .await
-            .map_err(|e| s3_err("AbortMultipartUpload", &self.key, e))
-    }
-
-    /// Best effort: the caller is already returning another error.
-    async fn abort_upload(&mut self) {
-        if let Some(upload_id) = self.upload_id.take() {
-            if let Err(e) =
-                abort_multipart(&self.client, &self.bucket, &self.full_key, &upload_id).await
-            {
-                tracing::warn!(key = %self.key, error = %DisplayErrorContext(&e), "aborting a multipart upload failed");
-            }
-        }
-    }
-}
-
-async fn abort_multipart(
-    client: &Client,
-    bucket: &str,
-    full_key: &str,
-    upload_id: &str,
-) -> Result<
-    (),
-    SdkError<
-        aws_sdk_s3::operation::abort_multipart_upload::AbortMultipartUploadError,
-        HttpResponse,
-    >,
-> {
-    client
-        .abort_multipart_upload()
-        .bucket(bucket)
-        .key(full_key)
-        .upload_id(upload_id)
-        .send()
-        .await
-        .map(|_| ())
-}
-
-impl Drop for S3Writer {
-    fn drop(&mut self) {
-        // A writer dropped mid-upload (e.g. its request was cancelled) must not leave a
-        // multipart upload behind, which S3 would keep (and bill) indefinitely.
-        if let Some(upload_id) = self.upload_id.take() {
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                let (client, bucket, key) = (
-                    self.client.clone(),
-                    self.bucket.clone(),
-                    self.full_key.clone(),
-                );
-                handle.spawn(async move {
-                    if let Err(e) = abort_multipart(&client, &bucket, &key, &upload_id).await {
-                        tracing::warn!(%key, error = %DisplayErrorContext(&e), "aborting a dropped multipart upload failed");
-                    }
-                });
-            } else {
-                tracing::warn!(key = %self.full_key, %upload_id, "multipart upload dropped outside a runtime: left unfinished");
-            }
-        }
     }
 }
