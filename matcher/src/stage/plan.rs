@@ -129,9 +129,13 @@ async fn release_all(store: &Store, claimed: &[InputRecord]) {
 /// Waits for shard 0 to record the run's plan (shards of one array job start together).
 pub async fn wait_for_plan(store: &Store, run_id: &RunId, wait: Duration) -> anyhow::Result<Plan> {
     let deadline = Instant::now() + wait;
+    let mut told = false;
     loop {
         if let Some(plan) = read_plan(store, run_id).await? {
             return Ok(plan);
+        }
+        if !std::mem::replace(&mut told, true) {
+            tracing::info!(%run_id, wait_secs = wait.as_secs(), "waiting for shard 0 to record the run's inputs");
         }
         if Instant::now() >= deadline {
             bail!(

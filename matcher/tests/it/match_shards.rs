@@ -1,7 +1,7 @@
 //! Sharded runs (AWS Batch array jobs): the shards together write exactly the rows of one
 //! unsharded run, with the same decisions.
 
-mod match_support;
+use crate::match_support;
 
 use std::process::Stdio;
 
@@ -49,18 +49,37 @@ async fn two_shards_together_equal_one_unsharded_run(backend: Backend) {
             .stderr(Stdio::piped());
         cmd
     };
-    let second = shard("1").spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut second = shard("1").spawn().unwrap();
+    // Shard 1's log, read as it comes: shard 0 starts once shard 1 says it is waiting.
+    let (waiting_tx, waiting) = std::sync::mpsc::channel();
+    let log = second.stderr.take().unwrap();
+    let second_log = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(log)) {
+            let line = line.unwrap();
+            if line.contains("waiting for shard 0") {
+                let _ = waiting_tx.send(());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    waiting
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("shard 1 never waited for the run's inputs");
     let first = shard("0").spawn().unwrap();
-    for child in [first, second] {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(run_id(&out), run);
-    }
+    let out = first.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(run_id(&out), run);
+    let out = second.wait_with_output().unwrap();
+    let log = second_log.join().unwrap();
+    assert!(out.status.success(), "{log}");
+    assert_eq!(run_id(&out), run);
 
     // The same run, unsharded, by re-running it on its recorded inputs.
     assert_eq!(

@@ -10,7 +10,6 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_ingest-api");
 pub struct ServerProcess {
     pub base: String,
     pub dir: tempfile::TempDir,
-    pub log: PathBuf,
     child: Child,
 }
 
@@ -58,7 +57,6 @@ impl ServerProcess {
         Self {
             base: format!("http://{addr}"),
             dir,
-            log,
             child,
         }
     }
@@ -100,13 +98,6 @@ impl ServerProcess {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or_else(|| panic!("no {field} in /proc status"));
         kib * 1024
-    }
-
-    /// Stops the server and returns its log.
-    pub fn stop(mut self) -> String {
-        self.child.kill().ok();
-        self.child.wait().ok();
-        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 

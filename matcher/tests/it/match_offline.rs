@@ -1,7 +1,7 @@
 //! The offline contract: `matcher match --companies C --postings P --out DIR` writes the three
 //! CSVs and the manifest into DIR, every input row in exactly one of them.
 
-mod match_support;
+use crate::match_support;
 
 use std::collections::BTreeMap;
 
@@ -71,9 +71,10 @@ fn every_posting_row_ends_in_exactly_one_output_and_the_manifest_counts_add_up()
         .expect("P1 matched");
     assert_eq!(p1[15], "1180301018771");
     assert_eq!(p1[10], "説明, カンマ入り", "a quoted comma survives");
+    let score: f64 = p1[16].parse().unwrap();
     assert!(
-        p1[16].len() == 6 && p1[16].starts_with(['0', '1']),
-        "score {}",
+        (0.99..=1.0).contains(&score) && p1[16].len() == 6,
+        "a link with every kind of evidence is scored at least the default min_probability, written with 4 decimals: {}",
         p1[16]
     );
     // A company absent from the master is never linked.
@@ -265,8 +266,10 @@ fn the_committed_sample_uploads_are_matched_with_every_row_accounted_for_and_lin
 
         let matched = read_csv(&out.join("matched.csv"));
         assert!(
-            matched.len() > 1,
-            "{partner}: the sample links some postings"
+            2 * (matched.len() - 1) > input.len(),
+            "{partner}: the sample links most postings ({} of {})",
+            matched.len() - 1,
+            input.len()
         );
         for row in &matched[1..] {
             assert!(

@@ -1,7 +1,7 @@
 //! Presigned uploads: the partner PUTs straight to S3, then asks the API to validate and
 //! register the object.
 
-mod common;
+use crate::common;
 
 use common::{GOOD_CSV, Options, TestApp, problem, problem_slug};
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! The run's outputs are byte-identical run to run and whatever the number of threads.
 
-mod match_support;
+use crate::match_support;
 
 use match_support::*;
 

@@ -1,6 +1,6 @@
 //! Intake: a byte stream becomes a stored upload plus its record, or nothing at all.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

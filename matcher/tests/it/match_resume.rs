@@ -3,7 +3,7 @@
 //! same inputs, before anything new is claimed. A crash is simulated by deleting the files a
 //! finished run wrote last.
 
-mod match_support;
+use crate::match_support;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Importing the company master (PostgreSQL and SQLite): rejects reported by line, reruns
 //! idempotent, refreshes applied, and the master read back as the matcher sees it.
 
-mod db_support;
+use crate::db_support;
 
 use db_support::{TestDb, corporate_number};
 use matcher::db::DbError;

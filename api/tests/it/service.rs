@@ -1,7 +1,7 @@
 //! The service around the endpoints: health, readiness, request ids, problem documents for
 //! unknown routes, the OpenAPI document, and the embedded default (local store + file).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -168,9 +168,19 @@ async fn requests_beyond_the_concurrency_limit_are_refused_with_503_and_retry_af
     futures::SinkExt::send(&mut tx, Ok(Bytes::from(head.to_owned())))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
-    let response = app.http.get(app.url("/openapi.json")).send().await.unwrap();
+    // Until the upload holds the slot, a probe is simply served.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let response = loop {
+        let response = app.http.get(app.url("/openapi.json")).send().await.unwrap();
+        if response.status() == 503 {
+            break response;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slot was never taken"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(response.headers()["retry-after"], "1");
     let body = problem(response, 503).await;
     assert_eq!(problem_slug(&body), "overloaded");

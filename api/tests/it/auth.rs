@@ -1,6 +1,6 @@
 //! Tokens: issue, use, and every way a token must be refused (RFC 8725).
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,6 +9,7 @@ use common::{GOOD_CSV, Options, TestApp, problem, problem_slug};
 use hmac_sign::sign;
 use ingest_api::admin;
 use ingest_api::config::{KeysCommand, PartnersCommand};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 /// Builds tokens by hand so that each test can break exactly one thing.
@@ -50,7 +51,7 @@ async fn current_key(app: &TestApp) -> Keys {
     let key = doc.current_key().unwrap();
     Keys {
         kid: key.kid.clone(),
-        secret: URL_SAFE_NO_PAD.decode(&key.secret).unwrap(),
+        secret: URL_SAFE_NO_PAD.decode(key.secret.expose_secret()).unwrap(),
     }
 }
 

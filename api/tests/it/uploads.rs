@@ -1,11 +1,9 @@
 //! Direct uploads: what is stored, what is refused, and that a refusal stores nothing.
 
-mod common;
-
-use std::time::Duration;
+use crate::common;
 
 use bytes::Bytes;
-use common::{GOOD_CSV, Options, TestApp, generated_csv, problem, problem_slug};
+use common::{GOOD_CSV, Options, TestApp, eventually, generated_csv, problem, problem_slug};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -278,7 +276,14 @@ async fn a_retry_while_the_first_request_is_still_running_is_409() {
     futures::SinkExt::send(&mut tx, Ok(Bytes::from(head.to_owned())))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The first request holds the key once its record is in the store.
+    eventually("the first request records its key", || async {
+        app.objects()
+            .await
+            .iter()
+            .any(|k| k.starts_with("idempotency/acme/"))
+    })
+    .await;
 
     let body = problem(
         app.upload(&token, "text/csv", GOOD_CSV, Some("k-slow"))
@@ -351,6 +356,10 @@ async fn a_client_that_goes_away_mid_upload_leaves_nothing_behind() {
             .await
             .unwrap();
     }
+    eventually("a multipart upload is open", || async {
+        app.unfinished_multipart_uploads().await > 0
+    })
+    .await;
     futures::SinkExt::send(&mut tx, Err(std::io::Error::other("client crashed")))
         .await
         .unwrap();
@@ -360,14 +369,16 @@ async fn a_client_that_goes_away_mid_upload_leaves_nothing_behind() {
         "the request should have failed client-side"
     );
 
-    // The server notices the broken body and aborts; give it a moment.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The server notices the broken body and aborts the multipart upload.
+    eventually("the multipart upload is aborted", || async {
+        app.unfinished_multipart_uploads().await == 0
+    })
+    .await;
     assert!(
         app.incoming().await.is_empty(),
         "{:?}",
         app.incoming().await
     );
-    assert_eq!(app.unfinished_multipart_uploads().await, 0);
 }
 
 #[tokio::test]
@@ -392,27 +403,25 @@ async fn an_upload_that_outlasts_the_request_timeout_gets_503_and_nothing_is_sto
     futures::SinkExt::send(&mut tx, Ok(Bytes::from(head.to_owned())))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(2000)).await;
-    // The rest arrives too late: the server has already answered.
-    let _ = futures::SinkExt::send(&mut tx, Ok(Bytes::from(rest.to_owned()))).await;
-    drop(tx);
-
+    // The rest of the body is held back until the server has answered.
     let body = problem(sending.await.unwrap().unwrap(), 503).await;
     assert_eq!(problem_slug(&body), "timeout");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = futures::SinkExt::send(&mut tx, Ok(Bytes::from(rest.to_owned()))).await;
+    drop(tx);
     assert!(
         app.incoming().await.is_empty(),
         "{:?}",
         app.incoming().await
     );
     assert_eq!(app.unfinished_multipart_uploads().await, 0);
-    // The key was released: a prompt retry is accepted.
-    assert_eq!(
+    // The key is released: a retry is accepted (a 409 meanwhile stores nothing).
+    eventually("a retry with the same key is accepted", || async {
         app.upload(&token, "text/csv", GOOD_CSV, Some("slow-one"))
             .await
-            .status(),
-        202
-    );
+            .status()
+            == 202
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The server's own log (the binary, as deployed) never contains a client secret or a token,
 //! even at debug level, and has one JSON line per request.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -99,7 +99,20 @@ async fn secrets_and_tokens_never_reach_the_log() {
         .unwrap();
     assert_eq!(refused.status(), 401);
 
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Each request's line is written once its response has gone out.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .matches("finished processing request")
+        .count()
+        < 5
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request lines never came"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     server.kill().unwrap();
     server.wait().unwrap();
     let text = std::fs::read_to_string(&log).unwrap();

@@ -1,7 +1,7 @@
 //! Scheduled mode: `matcher match` over the store's registered uploads, against a local
 //! directory and the real S3 endpoint.
 
-mod match_support;
+use crate::match_support;
 
 use match_support::store::{Backend, TestStore, run_id};
 use match_support::*;

@@ -1,7 +1,7 @@
 //! Clients that try to wear the service down: floods of wrong secrets at the token endpoint,
 //! slow bodies that hold connections, greedy partners.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

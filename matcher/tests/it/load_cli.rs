@@ -1,7 +1,7 @@
 //! `matcher import-companies` and `matcher load` as an operator runs them: exit status,
 //! the JSON line on stdout, and messages that say what went wrong.
 
-mod db_support;
+use crate::db_support;
 
 use std::path::Path;
 use std::process::{Command, Output};

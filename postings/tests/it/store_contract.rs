@@ -1,7 +1,7 @@
 //! The behaviour both store backends share, run against each: a temp directory and a bucket
 //! on the real S3 endpoint.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,10 +2,6 @@
 //! local store, run files written with the exact columns the match stage writes, and dumps of
 //! the tables to compare before and after.
 
-#![allow(dead_code, reason = "each test binary uses a different subset")]
-
-use std::path::Path;
-
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use matcher::db::Db;
@@ -24,7 +20,6 @@ pub enum Backend {
 pub struct TestDb {
     pub db: Db,
     pub store: Store,
-    pub backend: Backend,
     pub dir: tempfile::TempDir,
     pg_name: Option<String>,
 }
@@ -73,7 +68,6 @@ impl TestDb {
         Self {
             db,
             store,
-            backend,
             dir,
             pg_name,
         }
@@ -359,10 +353,6 @@ pub fn weekly_runs(n: usize) -> Vec<RunId> {
     (0..n)
         .map(|i| RunId::at(start + chrono::Duration::weeks(i as i64)))
         .collect()
-}
-
-pub fn exists(path: &Path) -> bool {
-    path.exists()
 }
 
 /// Runs an async scenario once per backend, each in a database of its own.

@@ -1,7 +1,7 @@
 //! What is particular to each backend: S3 conditional headers and paging, local temp files,
 //! store URLs.
 
-mod support;
+use crate::support;
 
 use bytes::Bytes;
 use futures::StreamExt;

@@ -1,7 +1,7 @@
 //! The load stage against real databases (PostgreSQL and SQLite): a run's matched postings go
 //! into job_postings in one transaction, with full-snapshot semantics per partner.
 
-mod db_support;
+use crate::db_support;
 
 use db_support::{
     TestDb, corporate_number, row, upload_id, weekly_runs, write_run, write_run_files,

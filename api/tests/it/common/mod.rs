@@ -1,10 +1,5 @@
 //! `TestApp`: the real server on port 0, its own bucket and its own Secrets Manager secret on
 //! the S3 / Secrets Manager endpoint that `tests/with-services` starts.
-#![allow(
-    dead_code,
-    reason = "each test file uses a different part of the helper"
-)]
-
 pub mod process;
 
 use std::time::Duration;
@@ -12,7 +7,8 @@ use std::time::Duration;
 use aws_sdk_s3::Client as S3;
 use ingest_api::admin;
 use ingest_api::config::{Cli, Command, Config, PartnersCommand};
-use ingest_api::startup::{AppState, Application};
+use ingest_api::startup::Application;
+use ingest_api::state::AppState;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 
@@ -312,6 +308,22 @@ pub async fn problem(response: reqwest::Response, status: u16) -> Value {
 }
 
 /// The stable last part of a problem's type.
+/// Polls `check` every 20 ms until it holds, failing after 30 s with `what`.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 pub fn problem_slug(body: &Value) -> &str {
     body["type"].as_str().unwrap().rsplit(':').next().unwrap()
 }

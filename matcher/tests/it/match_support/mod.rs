@@ -1,11 +1,6 @@
 //! Helpers shared by the `match_*` tests: sample inputs written by the test itself, the built
 //! `matcher` binary as a child process, and readers for the run's files.
 
-#![allow(
-    dead_code,
-    reason = "each test file uses a different part of the helpers"
-)]
-
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
