@@ -142,13 +142,28 @@ impl Env {
 
     async fn import_master(&self) {
         let mut csv = String::from(COMPANIES);
-        for (n, name, pref, city) in [
-            (yamada_a(), "株式会社山田商事", "東京都", "千代田区"),
-            (yamada_b(), "山田商事株式会社", "東京都", "千代田区"),
-            (sato(), "佐藤工業株式会社", "大阪府", "大阪市北区"),
-            (suzuki(), "株式会社鈴木建設", "大阪府", "大阪市北区"),
+        // 山田商事 A is registered at the street the postings write; B elsewhere in the ward.
+        for (n, name, pref, city, street, phone) in [
+            (
+                yamada_a(),
+                "株式会社山田商事",
+                "東京都",
+                "千代田区",
+                "丸の内1-1",
+                "",
+            ),
+            (
+                yamada_b(),
+                "山田商事株式会社",
+                "東京都",
+                "千代田区",
+                "神田須田町2-5",
+                "03-3251-0000",
+            ),
+            (sato(), "佐藤工業株式会社", "大阪府", "大阪市北区", "", ""),
+            (suzuki(), "株式会社鈴木建設", "大阪府", "大阪市北区", "", ""),
         ] {
-            csv.push_str(&format!("{n},{name},,,{pref},{city},,,,\n"));
+            csv.push_str(&format!("{n},{name},,,{pref},{city},{street},,{phone},\n"));
         }
         let path = self.dir.path().join("companies.csv");
         std::fs::write(&path, csv).unwrap();
