@@ -228,3 +228,16 @@ fn decide_form(b: &mut String, g: &Group, choice: &str, key: &str, label: &str) 
 fn or_dash(s: &str) -> &str {
     if s.trim().is_empty() { "—" } else { s }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_partners_cannot_make_markup() {
+        assert_eq!(
+            esc(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+    }
+}
