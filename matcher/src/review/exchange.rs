@@ -10,6 +10,7 @@ use super::desk::Desk;
 use super::{GroupKey, Verdict, overrides};
 use crate::company::CorporateNumber;
 use crate::db::Db;
+use crate::engine::Agreement;
 
 /// Candidates written per group.
 const EXPORTED_CANDIDATES: usize = 3;
@@ -71,15 +72,15 @@ pub async fn export(desk: &Desk, out: &Path) -> anyhow::Result<usize> {
                         name,
                         address,
                         format!(
-                            "name {} {:.2}; place {:?}; street {:?}; phone {:?}; domain {:?}; \
-                             legal form {:?}; p={:.3}",
+                            "name {} {:.2}; place {}; street {}; phone {}; domain {}; \
+                             legal form {}; p={:.3}",
                             c.name_hit,
                             c.name_similarity,
-                            c.place,
-                            c.street,
-                            c.phone,
-                            c.domain,
-                            c.legal_form,
+                            word(c.place),
+                            word(c.street),
+                            word(c.phone),
+                            word(c.domain),
+                            word(c.legal_form),
                             c.probability
                         ),
                     ]);
@@ -92,6 +93,14 @@ pub async fn export(desk: &Desk, out: &Path) -> anyhow::Result<usize> {
     }
     w.flush()?;
     Ok(desk.queue.len())
+}
+
+fn word(a: Agreement) -> &'static str {
+    match a {
+        Agreement::Agrees => "agrees",
+        Agreement::Differs => "differs",
+        Agreement::Unknown => "not stated",
+    }
 }
 
 /// What an import did.
