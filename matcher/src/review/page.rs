@@ -177,11 +177,17 @@ fn candidate(b: &mut String, n: usize, g: &Group, s: &Shown) {
     evidence(b, "phone", c.phone, &shared(c.phone_shared_by));
     evidence(b, "web domain", c.domain, &shared(c.domain_shared_by));
     evidence(b, "legal form", c.legal_form, "");
-    let _ = write!(
-        b,
-        "<li class=\"meta\">engine's probability: {:.3}</li></ul>",
-        c.probability
-    );
+    // The engine weighs a name link only in the place the posting states; elsewhere its
+    // figure would read as support it does not give.
+    if c.place == Agreement::Differs {
+        b.push_str("<li class=\"meta\">registered elsewhere: no link on name and place</li></ul>");
+    } else {
+        let _ = write!(
+            b,
+            "<li class=\"meta\">engine's probability: {:.3}</li></ul>",
+            c.probability
+        );
+    }
     if s.company.is_some() {
         decide_form(
             b,
