@@ -9,6 +9,7 @@ pub mod db;
 pub mod engine;
 pub mod eval;
 pub mod normalize;
+pub mod review;
 pub mod stage;
 
 pub use company::{Company, CorporateNumber};

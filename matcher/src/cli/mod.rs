@@ -12,6 +12,7 @@ pub mod eval;
 pub mod import;
 pub mod load;
 pub mod match_cmd;
+pub mod review;
 pub mod run;
 pub mod status;
 pub mod uploads;
@@ -135,6 +136,8 @@ pub enum Command {
     ImportCompanies(import::ImportArgs),
     /// Score predicted links against a truth file (precision, recall, recall ceiling).
     Eval(eval::EvalArgs),
+    /// Review what the matcher left unmatched; the decisions stick (serve, export, import).
+    Review(review::ReviewArgs),
 }
 
 pub fn main(cli: Cli) -> ExitCode {
@@ -155,6 +158,7 @@ pub fn main(cli: Cli) -> ExitCode {
                         Command::Status(args) => status::run(args).await,
                         Command::Approve(args) => uploads::approve(args).await,
                         Command::Retry(args) => uploads::retry(args).await,
+                        Command::Review(args) => review::run(args).await,
                         Command::Eval(_) => unreachable!("handled above"),
                     }
                 })

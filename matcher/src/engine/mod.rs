@@ -3,6 +3,7 @@
 
 mod candidates;
 mod decide;
+mod explain;
 #[cfg(test)]
 mod forms_tests;
 mod index;
@@ -16,6 +17,7 @@ mod weigh;
 #[cfg(test)]
 mod weigh_tests;
 
+pub use explain::{Agreement, Candidate};
 pub use index::CompanyIndex;
 
 use postings::Posting;
@@ -115,6 +117,9 @@ pub enum UnmatchedReason {
     NoCandidate,
     BelowThreshold,
     Ambiguous,
+    /// An operator decided that postings of this name and place are for a company that is not
+    /// in the master (a review override).
+    ReviewedNotInMaster,
 }
 
 impl UnmatchedReason {
@@ -123,6 +128,7 @@ impl UnmatchedReason {
             Self::NoCandidate => "no_candidate",
             Self::BelowThreshold => "below_threshold",
             Self::Ambiguous => "ambiguous",
+            Self::ReviewedNotInMaster => "reviewed_not_in_master",
         }
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::shard::Shard;
 use crate::engine::UnmatchedReason;
+use crate::review::apply::OverrideReport;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -26,6 +27,9 @@ pub struct Manifest {
     pub thresholds: serde_json::Value,
     pub counts: Counts,
     pub timings_ms: Timings,
+    /// Review overrides applied, and those naming a company no longer in the master.
+    #[serde(default, skip_serializing_if = "OverrideReport::is_empty")]
+    pub overrides: OverrideReport,
 }
 
 /// One input file of a run (an upload, or the offline `--postings` file).

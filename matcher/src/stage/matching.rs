@@ -337,15 +337,17 @@ async fn execute(
         "company index built"
     );
 
+    let overrides = crate::review::apply::Overrides::for_source(&job.companies).await?;
     let phase = Instant::now();
     let batch = Arc::new(batch);
-    let decisions = {
+    let mut decisions = {
         let batch = batch.clone();
         let thresholds = thresholds.clone();
         tokio::task::spawn_blocking(move || engine::link_all(&index, &batch.postings, &thresholds))
             .await
             .context("matching")?
     };
+    let overrides = overrides.apply(&batch.postings, &mut decisions);
     let match_ms = ms(phase);
     tracing::info!(
         phase = "match",
@@ -388,6 +390,7 @@ async fn execute(
         thresholds: serde_json::to_value(&thresholds)?,
         counts: rendered.counts.clone(),
         timings_ms: timings.clone(),
+        overrides,
     };
     dest.write(destination::MANIFEST, serde_json::to_vec_pretty(&manifest)?)
         .await?;

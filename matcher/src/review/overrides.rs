@@ -1,0 +1,129 @@
+//! The `review_overrides` table: one decision per (name, place), with who made it and when.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::Row;
+
+use super::{GroupKey, Verdict};
+use crate::company::{Company, CorporateNumber};
+use crate::db::{Db, DbError};
+
+/// One stored decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    pub key: GroupKey,
+    pub verdict: Verdict,
+    pub decided_by: String,
+    /// RFC 3339, UTC.
+    pub decided_at: String,
+    /// Whether the company decided on is in the master now (always true for "not in the
+    /// master").
+    pub in_master: bool,
+}
+
+const SELECT: &str = "SELECT o.name_key, o.place, o.corporate_number, o.decided_by, \
+     o.decided_at, o.corporate_number IS NULL OR c.corporate_number IS NOT NULL \
+     FROM review_overrides o LEFT JOIN companies c ON c.corporate_number = o.corporate_number \
+     ORDER BY o.name_key, o.place";
+
+const UPSERT: &str = "INSERT INTO review_overrides \
+     (name_key, place, corporate_number, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (name_key, place) DO UPDATE SET corporate_number = excluded.corporate_number, \
+     decided_by = excluded.decided_by, decided_at = excluded.decided_at";
+
+const COMPANY: &str = "SELECT corporate_number, name, name_kana, name_en, prefecture, city, \
+     street, postal_code, phone, website FROM companies WHERE corporate_number = $1";
+
+/// Every decision, in key order.
+pub async fn list(db: &Db) -> Result<Vec<Override>, DbError> {
+    macro_rules! read {
+        ($pool:expr) => {{
+            let rows = sqlx::query(SELECT).fetch_all($pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let number: Option<String> = r.try_get(2)?;
+                    let at: DateTime<Utc> = r.try_get(4)?;
+                    Ok(Override {
+                        key: GroupKey {
+                            name: r.try_get(0)?,
+                            place: r.try_get(1)?,
+                        },
+                        verdict: match number {
+                            Some(n) => Verdict::Company(CorporateNumber::parse(&n)?),
+                            None => Verdict::NotInMaster,
+                        },
+                        decided_by: r.try_get(3)?,
+                        decided_at: at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                        in_master: r.try_get(5)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, DbError>>()
+        }};
+    }
+    match db {
+        Db::Postgres(pool) => read!(pool),
+        Db::Sqlite(pool) => read!(pool),
+    }
+}
+
+/// Records (or replaces) the decision for a group.
+pub async fn record(db: &Db, key: &GroupKey, verdict: Verdict, by: &str) -> Result<(), DbError> {
+    let number = match verdict {
+        Verdict::Company(n) => Some(n.to_string()),
+        Verdict::NotInMaster => None,
+    };
+    let now = Utc::now();
+    match db {
+        Db::Postgres(pool) => {
+            sqlx::query(UPSERT)
+                .bind(&key.name)
+                .bind(&key.place)
+                .bind(number)
+                .bind(by)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        }
+        Db::Sqlite(pool) => {
+            sqlx::query(UPSERT)
+                .bind(&key.name)
+                .bind(&key.place)
+                .bind(number)
+                .bind(by)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The company's master record, if it is (still) in the master.
+pub async fn company(db: &Db, number: CorporateNumber) -> Result<Option<Company>, DbError> {
+    macro_rules! read {
+        ($pool:expr) => {{
+            let row = sqlx::query(COMPANY)
+                .bind(number.to_string())
+                .fetch_optional($pool)
+                .await?;
+            row.map(|r| {
+                Ok::<_, DbError>(Company {
+                    corporate_number: number,
+                    name: r.try_get(1)?,
+                    name_kana: r.try_get(2)?,
+                    name_en: r.try_get(3)?,
+                    prefecture: r.try_get(4)?,
+                    city: r.try_get(5)?,
+                    street: r.try_get(6)?,
+                    postal_code: r.try_get(7)?,
+                    phone: r.try_get(8)?,
+                    website: r.try_get(9)?,
+                })
+            })
+            .transpose()
+        }};
+    }
+    match db {
+        Db::Postgres(pool) => read!(pool),
+        Db::Sqlite(pool) => read!(pool),
+    }
+}
