@@ -82,10 +82,10 @@ impl Desk {
         verdict: Verdict,
         by: &str,
     ) -> anyhow::Result<()> {
-        if let Verdict::Company(n) = verdict {
-            if overrides::company(&self.db, n).await?.is_none() {
-                anyhow::bail!("company {n} is not in the master");
-            }
+        if let Verdict::Company(n) = verdict
+            && overrides::company(&self.db, n).await?.is_none()
+        {
+            anyhow::bail!("company {n} is not in the master");
         }
         overrides::record(&self.db, key, verdict, by)
             .await

@@ -11,4 +11,7 @@ mod match_resume;
 mod match_scheduled;
 mod match_shards;
 mod match_support;
+mod review;
+mod review_browser;
+mod review_support;
 mod run_embedded;

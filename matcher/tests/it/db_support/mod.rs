@@ -19,7 +19,10 @@ pub enum Backend {
 /// `cleanup`; SQLite: a file in a temporary directory), plus a local store directory.
 pub struct TestDb {
     pub db: Db,
+    /// What the `matcher` binary is given as DATABASE_URL and STORE_URL to use the same ones.
+    pub db_url: String,
     pub store: Store,
+    pub store_url: String,
     pub dir: tempfile::TempDir,
     pg_name: Option<String>,
 }
@@ -33,10 +36,9 @@ fn env(name: &str) -> String {
 impl TestDb {
     pub async fn open(backend: Backend, label: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::from_url(dir.path().join("store").to_str().unwrap())
-            .await
-            .expect("local store");
-        let (db, pg_name) = match backend {
+        let store_url = dir.path().join("store").display().to_string();
+        let store = Store::from_url(&store_url).await.expect("local store");
+        let (db_url, pg_name) = match backend {
             Backend::Postgres => {
                 let admin = env("PG_ADMIN_URL");
                 let prefix = env("TEST_DB_PREFIX");
@@ -54,20 +56,20 @@ impl TestDb {
                     .expect("create test database");
                 conn.close().await.ok();
                 let (base, _) = admin.rsplit_once('/').expect("PG_ADMIN_URL ends with /db");
-                let db = Db::connect(&format!("{base}/{name}"))
-                    .await
-                    .expect("connect test database");
-                (db, Some(name))
+                (format!("{base}/{name}"), Some(name))
             }
-            Backend::Sqlite => {
-                let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                (Db::connect(&url).await.expect("open sqlite"), None)
-            }
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("test.db").display()),
+                None,
+            ),
         };
+        let db = Db::connect(&db_url).await.expect("connect test database");
         db.migrate().await.expect("migrations apply");
         Self {
             db,
+            db_url,
             store,
+            store_url,
             dir,
             pg_name,
         }
@@ -355,26 +357,30 @@ pub fn weekly_runs(n: usize) -> Vec<RunId> {
         .collect()
 }
 
-/// Runs an async scenario once per backend, each in a database of its own.
+/// Runs an async scenario once per backend, each in a database of its own: a [`TestDb`], or
+/// (`@with Type;`) any type with the same `open` and `cleanup`.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
+    (@with $ty:path; $($name:ident),* $(,)?) => {$(
         mod $name {
-            use $crate::db_support::{Backend, TestDb};
+            use $crate::db_support::Backend;
 
             #[tokio::test]
             async fn on_postgres() {
-                let t = TestDb::open(Backend::Postgres, stringify!($name)).await;
+                let t = <$ty>::open(Backend::Postgres, stringify!($name)).await;
                 super::$name(&t).await;
                 t.cleanup().await;
             }
 
             #[tokio::test]
             async fn on_sqlite() {
-                let t = TestDb::open(Backend::Sqlite, stringify!($name)).await;
+                let t = <$ty>::open(Backend::Sqlite, stringify!($name)).await;
                 super::$name(&t).await;
                 t.cleanup().await;
             }
         }
     )*};
+    ($($name:ident),* $(,)?) => {
+        $crate::on_both_backends!(@with $crate::db_support::TestDb; $($name),*);
+    };
 }

@@ -5,7 +5,7 @@
 //! Needs chromium and chromedriver (tests/with-services installs them) and PostgreSQL.
 //! REVIEW_SCREENSHOT=path saves the page as the operator first sees it.
 
-mod review_support;
+use crate::review_support;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

@@ -3,35 +3,23 @@
 //! postings are ambiguous, some below the threshold and some have no candidate, and the
 //! `matcher` binary run against them.
 
-#![allow(dead_code, reason = "each test binary uses a different subset")]
-
 use std::process::{Command, Output};
 
 use bytes::Bytes;
 use matcher::db::Db;
 use postings::PartnerId;
-use postings::store::Store;
-use sqlx::Connection;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Postgres,
-    Sqlite,
-}
+pub use crate::db_support::Backend;
+use crate::db_support::TestDb;
 
-pub struct Env {
-    pub db: Db,
-    pub db_url: String,
-    pub store: Store,
-    pub store_url: String,
-    pub dir: tempfile::TempDir,
-    pg_name: Option<String>,
-}
+/// A test database of its own holding the review master, with the run's helpers.
+pub struct Env(TestDb);
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run with `bash tests/with-services cargo test -p matcher --test review`")
-    })
+impl std::ops::Deref for Env {
+    type Target = TestDb;
+    fn deref(&self) -> &TestDb {
+        &self.0
+    }
 }
 
 /// A valid corporate number (National Tax Agency check digit), written out independently of
@@ -87,57 +75,13 @@ pub fn suzuki_posting(id: &str) -> String {
 
 impl Env {
     pub async fn open(backend: Backend, label: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store_url = dir.path().join("store").display().to_string();
-        std::fs::create_dir_all(&store_url).unwrap();
-        let store = Store::from_url(&store_url).await.unwrap();
-        let (db_url, pg_name) = match backend {
-            Backend::Postgres => {
-                let admin = env("PG_ADMIN_URL");
-                let name = format!(
-                    "{}_{label}_{}",
-                    env("TEST_DB_PREFIX"),
-                    &uuid::Uuid::new_v4().simple().to_string()[..8]
-                );
-                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-                conn.close().await.ok();
-                let (base, _) = admin.rsplit_once('/').unwrap();
-                (format!("{base}/{name}"), Some(name))
-            }
-            Backend::Sqlite => (
-                format!("sqlite://{}", dir.path().join("m.db").display()),
-                None,
-            ),
-        };
-        let db = Db::connect(&db_url).await.unwrap();
-        db.migrate().await.unwrap();
-        let env = Self {
-            db,
-            db_url,
-            store,
-            store_url,
-            dir,
-            pg_name,
-        };
+        let env = Self(TestDb::open(backend, label).await);
         env.import_master().await;
         env
     }
 
     pub async fn cleanup(self) {
-        self.db.close().await;
-        if let Some(name) = self.pg_name {
-            let mut conn = sqlx::PgConnection::connect(&env("PG_ADMIN_URL"))
-                .await
-                .unwrap();
-            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
+        self.0.cleanup().await;
     }
 
     async fn import_master(&self) {
@@ -274,28 +218,4 @@ pub fn ok(out: Output) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-/// Runs an async scenario once per backend, each in a database of its own.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use $crate::review_support::{Backend, Env};
-
-            #[tokio::test]
-            async fn on_postgres() {
-                let t = Env::open(Backend::Postgres, stringify!($name)).await;
-                super::$name(&t).await;
-                t.cleanup().await;
-            }
-
-            #[tokio::test]
-            async fn on_sqlite() {
-                let t = Env::open(Backend::Sqlite, stringify!($name)).await;
-                super::$name(&t).await;
-                t.cleanup().await;
-            }
-        }
-    )*};
 }

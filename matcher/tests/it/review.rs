@@ -2,7 +2,7 @@
 //! match stage's outputs, decisions applied by the next runs and re-runs (and those whose
 //! company left the master reported), and the CSV export / import round trip.
 
-mod review_support;
+use crate::review_support;
 
 use std::collections::HashSet;
 
@@ -352,6 +352,7 @@ async fn import_refuses_a_file_with_a_bad_line_and_names_it(t: &Env) {
 }
 
 on_both_backends!(
+    @with crate::review_support::Env;
     queue_ranks_groups_by_the_postings_one_decision_settles,
     decisions_stick_on_reruns_and_next_runs_and_stale_ones_are_reported,
     export_then_import_records_the_filled_decisions,
