@@ -195,7 +195,7 @@ fn trend(out: &mut String, r: &Report<'_>) {
     let labels: Vec<String> = r
         .trend
         .iter()
-        .map(|p| p.run_id.get(4..13).unwrap_or(&p.run_id).to_owned())
+        .map(|p| p.run_id.get(4..15).unwrap_or(&p.run_id).to_owned())
         .collect();
     let field = |f: fn(&Counts) -> u64| r.trend.iter().map(|p| f(&p.counts)).collect::<Vec<_>>();
     let _ = write!(
