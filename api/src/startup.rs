@@ -75,7 +75,9 @@ pub fn routes() -> Routes {
         .routes(utoipa_axum::routes!(routes::openapi::openapi_json))
         .routes(utoipa_axum::routes!(routes::oauth::token))
         .routes(utoipa_axum::routes!(routes::uploads::create))
-        .routes(utoipa_axum::routes!(routes::uploads::show))
+        .routes(utoipa_axum::routes!(routes::results::list))
+        .routes(utoipa_axum::routes!(routes::results::show))
+        .routes(utoipa_axum::routes!(routes::results::results))
         .routes(utoipa_axum::routes!(routes::uploads::complete))
         .merge(streaming)
         .split_for_parts();

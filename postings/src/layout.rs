@@ -13,6 +13,9 @@ pub const RUNS_PREFIX: &str = "runs/";
 pub const CONSUMED_PREFIX: &str = "consumed/";
 /// One [`crate::UploadStatus`] per upload that a stage has moved on: `states/<upload_id>.json`.
 pub const STATES_PREFIX: &str = "states/";
+/// What became of each upload's rows, for its partner: `results/<partner>/<upload_id>/…`
+/// (see [`crate::results`]).
+pub const RESULTS_PREFIX: &str = "results/";
 /// The lease a `matcher run` holds while it runs, so that two never overlap.
 pub const RUN_LEASE_KEY: &str = "leases/run.json";
 

@@ -6,6 +6,7 @@ pub mod intake;
 pub mod layout;
 pub mod posting;
 mod record;
+pub mod results;
 pub mod store;
 pub mod telemetry;
 

@@ -8,7 +8,8 @@ assumed. Then the real binaries (target/debug/ingest-api and matcher) run with t
 credentials only:
 
   api role         /readyz; direct, idempotent (repeated) and presigned uploads; a rejected
-                   upload; an upload's state, and an unknown one (404)
+                   upload; an upload's state, and an unknown one (404); after the run, the
+                   partner's list of uploads, an upload's state with counts and its results
   batch-match      `matcher run` (claim, plan, match, manifest, load), `matcher run` again
                    (nothing new), a re-match of the run, a sharded match with MATCH_RUN_ID and
                    one as an array job without it (shard 0 records the run id)
@@ -299,6 +300,27 @@ def api_scenario(api: Api, secrets: dict[str, str]) -> list[str]:
     return ids
 
 
+def api_results_scenario(api: Api, secrets: dict[str, str], upload_id: str, bucket: str, s3_api) -> None:
+    """After a run: what the partner reads of it (states/ and results/ only, never runs/)."""
+    http = requests.Session()
+    token = http.post(f"{api.base}/v1/oauth/token", auth=("acme-jobs", secrets["acme-jobs"]),
+                      data={"grant_type": "client_credentials"}, timeout=30).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    r = http.get(f"{api.base}/v1/uploads?limit=1", headers=auth, timeout=30)
+    (ok if r.ok else fail)(f"api: GET /v1/uploads (lists uploads/<partner>/) -> {r.status_code} {'' if r.ok else r.text[:200]}")
+    r = http.get(f"{api.base}/v1/uploads/{upload_id}", headers=auth, timeout=30)
+    counts = r.json().get("processing", {}).get("counts") if r.ok else None
+    (ok if counts else fail)(f"api: GET /v1/uploads/{{id}} after the run (states/, results/) -> {r.status_code}, counts {counts}")
+    r = http.get(f"{api.base}/v1/uploads/{upload_id}/results?include=matched", headers=auth, timeout=30)
+    rows = r.text.count("\n") - 1 if r.ok else -1
+    good = r.ok and counts is not None and rows == counts.get("rows")
+    (ok if good else fail)(f"api: GET /v1/uploads/{{id}}/results?include=matched -> {r.status_code}, {rows} rows")
+    expect_sdk("api role: GetObject of a run's file (every partner's rows)",
+               lambda: s3_api.get_object(Bucket=bucket, Key=f"runs/{counts.get('run_id') if counts else 'x'}/matched.csv"), False)
+    expect_sdk("api role: PutObject results/x (the matcher's prefix)", lambda: s3_api.put_object(Bucket=bucket, Key="results/x", Body=b"x"), False)
+    expect_sdk("api role: PutObject states/x (the matcher's prefix)", lambda: s3_api.put_object(Bucket=bucket, Key="states/x.json", Body=b"x"), False)
+
+
 def main() -> int:
     remove = None
     if os.environ.get("IAM_TEST_REMOVE"):
@@ -367,7 +389,7 @@ def scenario(ep: Endpoint, exe: dict, tmp: Path, database_url: str, remove) -> N
     # --- the API ---
     api = Api(exe["ingest-api"], env_for(ep, creds["FunctionRole"], STORE_URL=f"s3://{bucket}",
                                          PARTNERS_SECRET_ID=secrets["partners"]), tmp)
-    api_scenario(api, partner_secrets)
+    upload_ids = api_scenario(api, partner_secrets)
     s3_api = ep.client("s3", creds["FunctionRole"])
     expect_sdk("api role: PutObject runs/x (the matcher's prefix)", lambda: s3_api.put_object(Bucket=bucket, Key="runs/x", Body=b"x"), False)
     expect_sdk("api role: PutObject consumed/x", lambda: s3_api.put_object(Bucket=bucket, Key="consumed/x.json", Body=b"x"), False)
@@ -384,6 +406,8 @@ def scenario(ep: Endpoint, exe: dict, tmp: Path, database_url: str, remove) -> N
             [exe["matcher"], "match", "--run-id", first], match_env)
     else:
         fail(f"batch-match: no run id in matcher run's summary: {out.stdout[-300:]}")
+    if upload_ids and upload_ids[0]:
+        api_results_scenario(api, partner_secrets, upload_ids[0], bucket, s3_api)
     s3_match = ep.client("s3", creds["MatchJobRole"])
     expect_sdk("batch-match role: PutObject incoming/x (the API's prefix)", lambda: s3_match.put_object(Bucket=bucket, Key="incoming/acme-jobs/x.csv", Body=b"x"), False)
     expect_sdk("batch-match role: DeleteObject of an upload", lambda: s3_match.delete_object(Bucket=bucket, Key="incoming/acme-jobs/x.csv"), False)

@@ -5,4 +5,5 @@ pub mod health;
 pub mod oauth;
 pub mod openapi;
 pub mod postings;
+pub mod results;
 pub mod uploads;

@@ -4,8 +4,8 @@
 //! validates the staged object, copies it inside the store to its `incoming/` key bound to
 //! the verified SHA-256, registers it exactly like a direct upload and removes the staged
 //! copy (or deletes it and says why). The URL never points at what is registered, so a PUT
-//! after `complete` changes nothing the matcher reads. `GET /v1/uploads/{id}` shows an
-//! upload's state (direct uploads too).
+//! after `complete` changes nothing the matcher reads. The state kept here for every upload
+//! (direct ones too) is what `GET /v1/uploads/{id}` (in `results`) starts from.
 //!
 //! On the local-directory store there is no URL to hand out: `POST /v1/uploads` answers 501
 //! `not-available` and points at `POST /v1/postings`, which has no size cap of its own there.
@@ -217,35 +217,6 @@ pub async fn create(
         complete_url: format!("/v1/uploads/{upload_id}/complete"),
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
-}
-
-#[utoipa::path(
-    get,
-    path = "/v1/uploads/{id}",
-    tag = "uploads",
-    summary = "An upload's state (awaiting_upload, completed, rejected, expired)",
-    params(("id" = String, Path, description = "the upload id")),
-    security(("bearer" = ["postings:write"])),
-    responses(
-        (status = 200, description = "the upload's state", body = UploadState),
-        (status = 404, description = "no such upload for this partner", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn show(
-    State(state): State<AppState>,
-    partner: AuthorizedPartner,
-    Path(id): Path<String>,
-) -> Result<Json<UploadState>, ApiError> {
-    let mut upload = load_state(&state.store, &partner.id, &id).await?;
-    let expired = upload.expires_at.is_some_and(|t| t < Utc::now());
-    if upload.state == Phase::AwaitingUpload && expired {
-        let staged = upload.staging_key.as_deref().unwrap_or(&upload.key);
-        let present = state.store.head(staged).await.map_err(ApiError::store)?;
-        if present.is_none() {
-            upload.state = Phase::Expired;
-        }
-    }
-    Ok(Json(upload))
 }
 
 #[utoipa::path(

@@ -5,5 +5,7 @@ mod common;
 mod hostile;
 mod logging;
 mod presigned;
+mod results;
+mod results_support;
 mod service;
 mod uploads;

@@ -20,6 +20,7 @@ use super::plan;
 use super::resume;
 use super::shard::Shard;
 use super::uploads::{read_one, read_upload, record_states, still_claimed_by};
+use super::{report, results};
 use crate::engine::{self, CompanyIndex, Thresholds};
 
 /// Partner and upload id given to the rows of an offline `--postings` file.
@@ -357,8 +358,12 @@ async fn execute(
     );
 
     let phase = Instant::now();
-    let rendered = tokio::task::spawn_blocking(move || {
-        outputs::render(&batch.postings, &batch.origins, &decisions, &batch.rejected)
+    let recorded = inputs.clone();
+    let (rendered, parts, scores) = tokio::task::spawn_blocking(move || {
+        let (p, o, r) = (&batch.postings, &batch.origins, &batch.rejected);
+        let rendered = outputs::render(p, o, &decisions, r)?;
+        let parts = results::render(&recorded, p, o, &decisions, r)?;
+        Ok::<_, csv::Error>((rendered, parts, report::Scores::of(&decisions)))
     })
     .await
     .context("rendering the outputs")?
@@ -370,6 +375,10 @@ async fn execute(
     dest.write(destination::UNMATCHED, rendered.unmatched)
         .await?;
     dest.write(destination::REJECTED, rendered.rejected).await?;
+    let partners = report::by_partner(&parts);
+    if let Source::Object(store) = &job.source {
+        results::write(store, &job.run_id, job.shard, parts).await?;
+    }
     let write_ms = ms(phase);
     let timings = Timings {
         read: read_ms,
@@ -392,6 +401,18 @@ async fn execute(
         timings_ms: timings.clone(),
         overrides,
     };
+    if job.shard.is_none() {
+        let store = match &job.source {
+            Source::Object(store) => Some(store),
+            Source::File(_) => None,
+        };
+        if let Err(e) = report::write(dest, store, &manifest, &partners, &scores).await {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "the run's report could not be written"
+            );
+        }
+    }
     dest.write(destination::MANIFEST, serde_json::to_vec_pretty(&manifest)?)
         .await?;
     tracing::info!(phase = "write", location = %dest.location(), elapsed_ms = write_ms, "run written");

@@ -4,6 +4,7 @@
 pub mod companies;
 pub mod destination;
 pub mod guard;
+mod hints;
 pub mod inputs;
 pub mod lease;
 pub mod load;
@@ -12,6 +13,8 @@ pub mod manifest;
 pub mod matching;
 pub mod outputs;
 pub mod plan;
+pub mod report;
+pub mod results;
 pub mod resume;
 pub mod shard;
 pub mod states;

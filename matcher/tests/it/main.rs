@@ -15,3 +15,4 @@ mod review;
 mod review_browser;
 mod review_support;
 mod run_embedded;
+mod run_report;
