@@ -1,6 +1,7 @@
 //! The linking engine: an in-memory index over the company master, candidate scoring and the
 //! link / no-link decision. Pure: no files, stores or databases.
 
+mod build;
 mod candidates;
 mod decide;
 #[cfg(test)]
@@ -16,6 +17,7 @@ mod weigh;
 #[cfg(test)]
 mod weigh_tests;
 
+pub use build::{CHUNK as INDEX_CHUNK, IndexBuilder};
 pub use index::CompanyIndex;
 
 use postings::Posting;
