@@ -2,6 +2,8 @@
 //! link / no-link decision. Pure: no files, stores or databases.
 
 mod build;
+#[cfg(test)]
+mod build_tests;
 mod candidates;
 mod decide;
 #[cfg(test)]
