@@ -16,6 +16,7 @@ use crate::company::{Company, CorporateNumber, CorporateNumberError};
 
 pub mod import;
 pub mod postings;
+mod stream;
 
 pub use import::{CompanyReject, ImportSummary};
 pub use postings::{LoadOutcome, LoadedPosting, LoadedSnapshot, PartnerLoad};

@@ -146,7 +146,7 @@ pub(crate) fn add_fuzzy(index: &CompanyIndex, q: &Query, t: &Thresholds, g: &mut
     let mut best: Vec<(u16, usize, Id)> = counts
         .into_iter()
         .filter(|&(_, n)| usize::from(n) >= need)
-        .map(|(id, n)| (n, index.entries[id as usize].key.len().abs_diff(len), id))
+        .map(|(id, n)| (n, index.key(id).len().abs_diff(len), id))
         .collect();
     best.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     for &(_, _, id) in best.iter().take(t.max_fuzzy_candidates) {

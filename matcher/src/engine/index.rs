@@ -1,9 +1,10 @@
-//! Building the in-memory index over the company master: once per run, in parallel.
+//! The in-memory index over the company master, and what each company contributes to it.
+//! Built once per run (see `build`).
 
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::keys::{Id, KeyIndex, bigrams, hash_str};
+use super::build::IndexBuilder;
+use super::keys::{Id, KeyIndex, hash_str};
 use super::site::Site;
 use crate::company::{Company, CorporateNumber};
 use crate::normalize::address::{
@@ -17,11 +18,21 @@ use crate::normalize::url::normalize_domain;
 /// City id for "not stated / not known".
 pub(crate) const NO_CITY: u32 = u32::MAX;
 
+/// Where a company's name key lies in the index's one string of keys: millions of boxed
+/// strings would cost an allocation (and its overhead) each.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeyRef {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
 /// What the engine keeps of one company: its number, its name key and where it is.
+#[derive(Clone, Copy)]
 pub(crate) struct Entry {
     pub(crate) corporate_number: CorporateNumber,
-    pub(crate) key: Box<str>,
-    pub(crate) legal_form: Option<&'static str>,
+    pub(crate) key: KeyRef,
+    /// 0 = none, else 1 + the position in `CompanyIndex::legal_forms`.
+    pub(crate) legal_form: u8,
     /// 1..=47 in `PREFECTURES` order; 0 when unknown.
     pub(crate) prefecture: u8,
     pub(crate) city: u32,
@@ -33,6 +44,10 @@ pub(crate) struct Entry {
 /// The company master, indexed once per run.
 pub struct CompanyIndex {
     pub(crate) entries: Vec<Entry>,
+    /// Every company's name key, end to end (see `KeyRef`).
+    pub(crate) keys: String,
+    /// The registered legal forms, in canonical spelling, as `Entry::legal_form` numbers them.
+    pub(crate) legal_forms: Vec<&'static str>,
     /// Each company's prefecture number again, packed, for the near-name scan.
     pub(crate) prefectures: Vec<u8>,
     /// Registered-name key → companies.
@@ -57,20 +72,23 @@ pub struct CompanyIndex {
     pub(crate) place_stems: FxHashSet<u64>,
 }
 
-/// One company's keys, as hashes: nothing on the heap but the name key, so that 1.4 M of
-/// them are cheap to make and to drop.
-struct Prepared {
-    entry: Entry,
-    city: Option<u64>,
-    stems: [Option<u64>; 2],
+/// One company's keys, as hashes: nothing on the heap but the name key, so that a chunk of
+/// them is cheap to make and to drop.
+pub(super) struct Prepared {
+    /// Everything but the name key, the legal form and the city.
+    pub(super) entry: Entry,
+    pub(super) key: String,
+    pub(super) legal_form: Option<&'static str>,
+    pub(super) city: Option<u64>,
+    pub(super) stems: [Option<u64>; 2],
     alt: [u64; 7],
     alt_len: u8,
-    phone: Option<u64>,
-    domain: Option<u64>,
+    pub(super) phone: Option<u64>,
+    pub(super) domain: Option<u64>,
 }
 
 impl Prepared {
-    fn alt(&self) -> &[u64] {
+    pub(super) fn alt(&self) -> &[u64] {
         &self.alt[..usize::from(self.alt_len)]
     }
 }
@@ -87,7 +105,7 @@ pub(crate) fn city_key(raw: &str) -> String {
     fold_text(raw).chars().filter(|c| *c != ' ').collect()
 }
 
-fn prepare(c: &Company) -> Prepared {
+pub(super) fn prepare(c: &Company) -> Prepared {
     let name = normalize_registered_name(&c.name);
     let city = city_key(&c.city);
     let mut alt = [0u64; 7];
@@ -141,8 +159,8 @@ fn prepare(c: &Company) -> Prepared {
     Prepared {
         entry: Entry {
             corporate_number: c.corporate_number,
-            key: name.key.into_boxed_str(),
-            legal_form: name.legal_form,
+            key: KeyRef::default(),
+            legal_form: 0,
             prefecture: canonical_prefecture(&c.prefecture).map_or(0, prefecture_number),
             city: NO_CITY,
             phone: phone.unwrap_or(0),
@@ -151,6 +169,8 @@ fn prepare(c: &Company) -> Prepared {
                 postal_digits(&c.postal_code).as_deref(),
             ),
         },
+        key: name.key,
+        legal_form: name.legal_form,
         city: Some(city.as_str()).filter(|k| !k.is_empty()).map(hash_str),
         stems: place_stems(&city),
         alt,
@@ -193,7 +213,7 @@ impl Reach<'_> {
         self.names
             .iter()
             .copied()
-            .filter(|&id| *self.index.entries[id as usize].key == *self.spelling)
+            .filter(|&id| self.index.key(id) == self.spelling)
     }
 }
 
@@ -215,93 +235,31 @@ impl CompanyIndex {
         }
     }
 
-    pub fn build(mut companies: Vec<Company>) -> Self {
-        companies.par_sort_unstable_by_key(|c| c.corporate_number);
-        let prepared: Vec<Prepared> = companies.par_iter().map(prepare).collect();
-
-        // Few distinct cities, many companies: intern them by a parallel sort, then look
-        // each company's up in the small table.
-        let mut names: Vec<u64> = prepared.par_iter().filter_map(|p| p.city).collect();
-        names.par_sort_unstable();
-        names.dedup();
-        let cities: FxHashMap<u64, u32> = names
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (*c, i as u32))
-            .collect();
-        let mut stems: Vec<u64> = prepared
-            .par_iter()
-            .flat_map_iter(|p| p.stems.into_iter().flatten())
-            .collect();
-        stems.par_sort_unstable();
-        stems.dedup();
-        let place_stems: FxHashSet<u64> = stems
-            .into_iter()
-            .chain(PREFECTURES.iter().map(|(_, stem)| hash_str(stem)))
-            .collect();
-        let city_ids: Vec<u32> = prepared
-            .par_iter()
-            .map(|p| {
-                p.city
-                    .and_then(|c| cities.get(&c).copied())
-                    .unwrap_or(NO_CITY)
-            })
-            .collect();
-        let mut city_prefectures: Vec<u64> = vec![0; cities.len()];
-        let mut city_sizes: Vec<u32> = vec![0; cities.len()];
-        let mut prefecture_sizes = [0u32; 48];
-        for (p, &id) in prepared.iter().zip(&city_ids) {
-            prefecture_sizes[usize::from(p.entry.prefecture)] += 1;
-            if id != NO_CITY {
-                city_sizes[id as usize] += 1;
-                if p.entry.prefecture > 0 {
-                    city_prefectures[id as usize] |= 1 << (p.entry.prefecture - 1);
-                }
-            }
+    /// The index over a master held whole in memory; a large master is better streamed
+    /// through an [`IndexBuilder`] in chunks.
+    pub fn build(companies: Vec<Company>) -> Self {
+        let mut builder = IndexBuilder::default();
+        for chunk in companies.chunks(super::build::CHUNK) {
+            builder.add(chunk);
         }
-        let pairs = |f: &(dyn Fn(&Prepared) -> Vec<u64> + Sync)| -> KeyIndex {
-            KeyIndex::build(
-                prepared
-                    .par_iter()
-                    .enumerate()
-                    .flat_map_iter(|(i, p)| f(p).into_iter().map(move |k| (k, i as Id)))
-                    .collect(),
-            )
-        };
-        let names = pairs(&|p| {
-            (!p.entry.key.is_empty())
-                .then(|| hash_str(&p.entry.key))
-                .into_iter()
-                .collect()
-        });
-        let alt_names = pairs(&|p| p.alt().to_vec());
-        let grams = pairs(&|p| bigrams(&p.entry.key));
-        let phones = pairs(&|p| p.phone.into_iter().collect());
-        let domains = pairs(&|p| p.domain.into_iter().collect());
+        drop(companies);
+        builder.finish()
+    }
 
-        let prefectures = prepared.iter().map(|p| p.entry.prefecture).collect();
-        let entries = prepared
-            .into_iter()
-            .zip(city_ids)
-            .map(|(p, city)| Entry { city, ..p.entry })
-            .collect();
-        // Freeing millions of small strings is slow, and done while the index is still being
-        // built it stalls every allocation; it happens off the critical path, at the end.
-        std::thread::spawn(move || drop(companies));
-        Self {
-            entries,
-            prefectures,
-            names,
-            alt_names,
-            grams,
-            phones,
-            domains,
-            cities,
-            city_prefectures,
-            city_sizes,
-            prefecture_sizes,
-            place_stems,
-        }
+    /// The name key of company `id`.
+    pub(crate) fn key(&self, id: Id) -> &str {
+        self.key_of(&self.entries[id as usize])
+    }
+
+    pub(crate) fn key_of(&self, e: &Entry) -> &str {
+        let start = e.key.start as usize;
+        &self.keys[start..start + e.key.len as usize]
+    }
+
+    pub(crate) fn legal_form_of(&self, e: &Entry) -> Option<&'static str> {
+        e.legal_form
+            .checked_sub(1)
+            .map(|i| self.legal_forms[usize::from(i)])
     }
 
     pub fn len(&self) -> usize {

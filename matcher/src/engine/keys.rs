@@ -36,6 +36,51 @@ impl KeyIndex {
         Self { ranges, ids }
     }
 
+    /// Builds from each id's keys (distinct within one id) without a (key, id) pair per entry:
+    /// for the bigrams, many per company, those pairs would be the largest allocation of the
+    /// whole build. Counted first, then filled in id order, so ids under a key ascend.
+    pub(crate) fn build_grouped(n: usize, keys_of: impl Fn(Id) -> Vec<u64> + Sync) -> Self {
+        let threads = rayon::current_num_threads().max(1);
+        let span = n.div_ceil(threads).max(1);
+        let counts = (0..n)
+            .step_by(span)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|from| {
+                let mut m: FxHashMap<u64, u32> = FxHashMap::default();
+                for id in from..(from + span).min(n) {
+                    for k in keys_of(id as Id) {
+                        *m.entry(k).or_default() += 1;
+                    }
+                }
+                m
+            })
+            .reduce(FxHashMap::default, |mut a, mut b| {
+                if a.len() < b.len() {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                for (k, c) in b {
+                    *a.entry(k).or_default() += c;
+                }
+                a
+            });
+        let mut ranges = FxHashMap::with_capacity_and_hasher(counts.len(), Default::default());
+        let mut total = 0u32;
+        for (k, c) in counts {
+            ranges.insert(k, (total, 0));
+            total = total.checked_add(c).expect("fewer than 2^32 index entries");
+        }
+        let mut ids = vec![0 as Id; total as usize];
+        for id in 0..n as Id {
+            for k in keys_of(id) {
+                let r = ranges.get_mut(&k).expect("every key was counted");
+                ids[(r.0 + r.1) as usize] = id;
+                r.1 += 1;
+            }
+        }
+        Self { ranges, ids }
+    }
+
     pub(crate) fn get(&self, key: u64) -> &[Id] {
         match self.ranges.get(&key) {
             Some(&(s, n)) => &self.ids[s as usize..(s + n) as usize],
@@ -82,6 +127,26 @@ mod tests {
         assert_eq!(idx.get(7), &[1, 3]);
         assert_eq!(idx.get(1), &[2]);
         assert!(idx.get(99).is_empty());
+    }
+
+    #[test]
+    fn a_grouped_build_equals_one_from_pairs() {
+        let keys = |id: Id| match id {
+            0 => vec![5, 9],
+            1 => vec![],
+            2 => vec![9, 1, 5],
+            _ => vec![1],
+        };
+        let grouped = KeyIndex::build_grouped(4, keys);
+        let pairs = KeyIndex::build(
+            (0..4)
+                .flat_map(|id| keys(id).into_iter().map(move |k| (k, id)))
+                .collect(),
+        );
+        for k in [1, 5, 9, 7] {
+            assert_eq!(grouped.get(k), pairs.get(k), "key {k}");
+        }
+        assert_eq!(grouped.get(9), &[0, 2]);
     }
 
     #[test]

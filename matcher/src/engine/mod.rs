@@ -1,6 +1,9 @@
 //! The linking engine: an in-memory index over the company master, candidate scoring and the
 //! link / no-link decision. Pure: no files, stores or databases.
 
+mod build;
+#[cfg(test)]
+mod build_tests;
 mod candidates;
 mod decide;
 mod explain;
@@ -17,6 +20,7 @@ mod weigh;
 #[cfg(test)]
 mod weigh_tests;
 
+pub use build::{CHUNK as INDEX_CHUNK, IndexBuilder};
 pub use explain::{Agreement, Candidate};
 pub use index::CompanyIndex;
 

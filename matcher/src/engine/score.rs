@@ -66,7 +66,7 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
             .variants
             .iter()
             .filter(|(_, r)| *r <= 1)
-            .map(|(v, r)| similarity(v, &e.key) - 0.01 * f64::from(*r))
+            .map(|(v, r)| similarity(v, index.key_of(e)) - 0.01 * f64::from(*r))
             .fold(0.0, f64::max),
     };
     let prefecture = match (q.prefecture, e.prefecture) {
@@ -79,7 +79,7 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
         None if q.prefecture != 0 => prefecture,
         None => Agree::Unknown,
     };
-    let legal_form = legal_form_agreement(q.name.legal_form, e.legal_form);
+    let legal_form = legal_form_agreement(q.name.legal_form, index.legal_form_of(e));
     // 有限会社X and 株式会社X are two registrations, two companies: the same words under
     // another legal form are a near name at best, never an exact one.
     let edits = match f.hit {
@@ -88,9 +88,9 @@ pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {
             .variants
             .iter()
             .filter(|(_, r)| *r <= 1)
-            .filter(|(v, _)| same_start(v, &e.key))
-            .map(|(v, _)| match strsim::osa_distance(v, &e.key) {
-                1 if is_other_word(index, v, &e.key) => NOT_NEAR,
+            .filter(|(v, _)| same_start(v, index.key_of(e)))
+            .map(|(v, _)| match strsim::osa_distance(v, index.key_of(e)) {
+                1 if is_other_word(index, v, index.key_of(e)) => NOT_NEAR,
                 d => d,
             })
             .min()

@@ -52,7 +52,7 @@ pub(crate) fn name_link_probability(
         _ => 1.0,
     };
     let a = t.registered_place;
-    let legal = |e: &Entry| match legal_form_agreement(q.name.legal_form, e.legal_form) {
+    let legal = |e: &Entry| match legal_form_agreement(q.name.legal_form, index.legal_form_of(e)) {
         Agree::No => t.legal_form_differs,
         Agree::Yes | Agree::Unknown => 1.0,
     };
@@ -93,7 +93,7 @@ pub(crate) fn name_link_probability(
 fn namesakes(index: &CompanyIndex, q: &Query, chosen: &Scored) -> Vec<Id> {
     let x = &index.entries[chosen.id as usize];
     let mut ids = match chosen.hit {
-        NameHit::Exact(_) | NameHit::Other => reached_by(index, &x.key),
+        NameHit::Exact(_) | NameHit::Other => reached_by(index, index.key_of(x)),
         NameHit::Alt(rank) => q
             .variants
             .iter()

@@ -21,7 +21,7 @@ use super::resume;
 use super::shard::Shard;
 use super::uploads::{read_one, read_upload, record_states, still_claimed_by};
 use super::{report, results};
-use crate::engine::{self, CompanyIndex, Thresholds};
+use crate::engine::{self, Thresholds};
 
 /// Partner and upload id given to the rows of an offline `--postings` file.
 pub const OFFLINE: &str = "offline";
@@ -327,7 +327,7 @@ async fn execute(
     let read_ms = ms(phase);
 
     let phase = Instant::now();
-    let index = tokio::task::spawn_blocking(move || CompanyIndex::build(companies))
+    let index = tokio::task::spawn_blocking(move || companies.finish())
         .await
         .context("building the company index")?;
     let index_ms = ms(phase);

@@ -1,0 +1,47 @@
+//! The company master read from the database in chunks, for a caller that reduces each chunk
+//! before the next arrives (the index builder): 5 million rows of ten strings each would not
+//! fit beside the index in the job's memory.
+
+use futures::TryStreamExt;
+use tokio::sync::mpsc::Sender;
+
+use super::{Db, DbError, SELECT_COMPANIES, company_from_pg, company_from_sqlite};
+use crate::company::Company;
+
+impl Db {
+    /// Sends the whole master, `chunk` companies at a time, in no particular order; returns
+    /// how many were sent. Stops early, without error, when the receiver is gone.
+    pub async fn stream_companies(
+        &self,
+        chunk: usize,
+        tx: Sender<Vec<Company>>,
+    ) -> Result<u64, DbError> {
+        let mut sent = 0u64;
+        let mut batch = Vec::with_capacity(chunk);
+        macro_rules! drain {
+            ($pool:expr, $from_row:ident) => {{
+                let mut rows = sqlx::query(SELECT_COMPANIES).fetch($pool);
+                while let Some(row) = rows.try_next().await? {
+                    batch.push($from_row(&row)?);
+                    if batch.len() == chunk {
+                        sent += batch.len() as u64;
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(chunk));
+                        if tx.send(full).await.is_err() {
+                            return Ok(sent);
+                        }
+                    }
+                }
+            }};
+        }
+        match self {
+            Self::Postgres(pool) => drain!(pool, company_from_pg),
+            Self::Sqlite(pool) => drain!(pool, company_from_sqlite),
+        }
+        if !batch.is_empty() {
+            sent += batch.len() as u64;
+            // A receiver that is gone has stopped for its own reason and reports it.
+            let _ = tx.send(batch).await;
+        }
+        Ok(sent)
+    }
+}
