@@ -101,7 +101,12 @@ pub struct Company {
     pub website: String,
 }
 
+mod master;
 mod reader;
+pub mod registry;
+pub mod registry_file;
+
+pub use master::Master;
 
 pub use reader::{
     COMPANY_COLUMNS, CompanyCsvError, CompanyCsvReader, CompanyHeaderError, CompanyReadError,

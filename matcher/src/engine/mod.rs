@@ -5,6 +5,7 @@ mod candidates;
 mod decide;
 #[cfg(test)]
 mod forms_tests;
+pub mod history;
 mod index;
 mod keys;
 mod query;
@@ -16,6 +17,7 @@ mod weigh;
 #[cfg(test)]
 mod weigh_tests;
 
+pub use history::MasterIndex;
 pub use index::CompanyIndex;
 
 use postings::Posting;
@@ -115,6 +117,8 @@ pub enum UnmatchedReason {
     NoCandidate,
     BelowThreshold,
     Ambiguous,
+    /// The posting names a closed or merged company (never a link target).
+    ClosedCompany,
 }
 
 impl UnmatchedReason {
@@ -123,6 +127,7 @@ impl UnmatchedReason {
             Self::NoCandidate => "no_candidate",
             Self::BelowThreshold => "below_threshold",
             Self::Ambiguous => "ambiguous",
+            Self::ClosedCompany => "closed_company",
         }
     }
 }

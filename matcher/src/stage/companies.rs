@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::manifest::{CompaniesInfo, CompanyRejectNote};
-use crate::company::Company;
+use crate::company::Master;
 
 /// How many refused company rows the manifest lists by line (all are counted).
 const REJECT_EXAMPLES: usize = 5;
@@ -20,7 +20,7 @@ pub enum CompanySource {
 
 /// Loads the companies and describes them for the manifest. Refused rows (e.g. a corporate
 /// number whose check digit is wrong) are counted, logged and listed, never silently dropped.
-pub async fn load(source: &CompanySource) -> anyhow::Result<(Vec<Company>, CompaniesInfo)> {
+pub async fn load(source: &CompanySource) -> anyhow::Result<(Master, CompaniesInfo)> {
     match source {
         CompanySource::Csv(path) => {
             let p = path.clone();
@@ -50,24 +50,24 @@ pub async fn load(source: &CompanySource) -> anyhow::Result<(Vec<Company>, Compa
                 rejected: rejects.len() as u64,
                 rejected_examples: examples,
             };
-            Ok((companies, info))
+            Ok((Master::current(companies), info))
         }
         CompanySource::Database(url) => {
             let db = crate::db::Db::connect(url)
                 .await
                 .context("connecting to the company database (DATABASE_URL)")?;
-            let companies = db
-                .load_companies()
+            let master = db
+                .load_master()
                 .await
                 .context("reading companies from the database")?;
             db.close().await;
             let info = CompaniesInfo {
                 source: format!("database:{}", db.backend()),
-                count: companies.len() as u64,
+                count: master.companies.len() as u64,
                 rejected: 0,
                 rejected_examples: Vec::new(),
             };
-            Ok((companies, info))
+            Ok((master, info))
         }
     }
 }

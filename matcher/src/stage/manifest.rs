@@ -91,12 +91,13 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Zero counts with every unmatched reason present, so manifests always list all three.
+    /// Zero counts with every unmatched reason present, so manifests always list all of them.
     pub fn new() -> Self {
         let unmatched_by_reason = [
             UnmatchedReason::NoCandidate,
             UnmatchedReason::BelowThreshold,
             UnmatchedReason::Ambiguous,
+            UnmatchedReason::ClosedCompany,
         ]
         .iter()
         .map(|r| (r.as_str().to_owned(), 0))

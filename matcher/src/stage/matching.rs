@@ -20,7 +20,7 @@ use super::plan;
 use super::resume;
 use super::shard::Shard;
 use super::uploads::{read_one, read_upload, record_states, still_claimed_by};
-use crate::engine::{self, CompanyIndex, Thresholds};
+use crate::engine::{self, MasterIndex, Thresholds};
 
 /// Partner and upload id given to the rows of an offline `--postings` file.
 pub const OFFLINE: &str = "offline";
@@ -302,7 +302,7 @@ async fn execute(
         let loaded = companies::load(&job.companies).await?;
         tracing::info!(
             phase = "companies",
-            count = loaded.0.len(),
+            count = loaded.0.companies.len(),
             rejected = loaded.1.rejected,
             elapsed_ms = ms(phase),
             "companies read"
@@ -326,13 +326,14 @@ async fn execute(
     let read_ms = ms(phase);
 
     let phase = Instant::now();
-    let index = tokio::task::spawn_blocking(move || CompanyIndex::build(companies))
+    let index = tokio::task::spawn_blocking(move || MasterIndex::build(companies))
         .await
         .context("building the company index")?;
     let index_ms = ms(phase);
     tracing::info!(
         phase = "index",
         companies = index.len(),
+        history = index.history_len(),
         elapsed_ms = index_ms,
         "company index built"
     );
@@ -342,9 +343,11 @@ async fn execute(
     let decisions = {
         let batch = batch.clone();
         let thresholds = thresholds.clone();
-        tokio::task::spawn_blocking(move || engine::link_all(&index, &batch.postings, &thresholds))
-            .await
-            .context("matching")?
+        tokio::task::spawn_blocking(move || {
+            engine::history::link_all(&index, &batch.postings, &thresholds)
+        })
+        .await
+        .context("matching")?
     };
     let match_ms = ms(phase);
     tracing::info!(
