@@ -5,7 +5,8 @@
 //! The current master is indexed as before, and decides first. History is indexed apart, in
 //! two more indexes over the same engine, and is asked only when the current master finds no
 //! company (no candidate, or none clearly enough): a current name always wins over a former
-//! one, and a tie among current companies stays ambiguous whatever history says. A posting
+//! one (unless the current one is only a near spelling), and a tie among current companies
+//! stays ambiguous whatever history says. A posting
 //! whose company is singled out in the former-name index links with method `former_name`; one
 //! singled out among closed and merged companies is unmatched with reason `closed_company`,
 //! its best corporate number being the successor's when the company was merged, else the
@@ -17,6 +18,9 @@ use rustc_hash::FxHashMap;
 
 use super::{CompanyIndex, Decision, Link, Miss, Thresholds, UnmatchedReason};
 use crate::company::{CorporateNumber, Master};
+
+/// The method of a link on a near spelling of the name in the stated place.
+const NEAR_NAME: &str = "near_name+place";
 
 pub struct MasterIndex {
     pub current: CompanyIndex,
@@ -64,18 +68,28 @@ impl MasterIndex {
 
     pub fn link(&self, posting: &Posting, t: &Thresholds) -> Decision {
         let now = self.current.link(posting, t);
-        let open = matches!(
-            &now,
-            Decision::Unmatched(Miss {
-                reason: UnmatchedReason::NoCandidate | UnmatchedReason::BelowThreshold,
-                ..
-            })
-        );
+        let open = match &now {
+            Decision::Unmatched(m) => matches!(
+                m.reason,
+                UnmatchedReason::NoCandidate | UnmatchedReason::BelowThreshold
+            ),
+            // A near spelling of a current name is weaker than the exact spelling of a
+            // former name or of a closed company.
+            Decision::Matched(l) => l.method == NEAR_NAME,
+        };
         if !open {
             return now;
         }
+        let exact = |d: Decision| match d {
+            Decision::Matched(l)
+                if !matches!(now, Decision::Matched(_)) || l.method != NEAR_NAME =>
+            {
+                Some(l)
+            }
+            _ => None,
+        };
         if let Some(former) = &self.former
-            && let Decision::Matched(link) = former.link(posting, t)
+            && let Some(link) = exact(former.link(posting, t))
         {
             return Decision::Matched(Link {
                 method: "former_name",
@@ -83,7 +97,7 @@ impl MasterIndex {
             });
         }
         if let Some(closed) = &self.closed
-            && let Decision::Matched(link) = closed.link(posting, t)
+            && let Some(link) = exact(closed.link(posting, t))
         {
             let n = link.corporate_number;
             return Decision::Unmatched(Miss {

@@ -1,0 +1,442 @@
+//! The corporate-number registry as the company master (PostgreSQL and SQLite): a full file
+//! and three diffs, in the UTF-8 edition as CSV and the Shift_JIS edition zipped, build the
+//! master written out by hand below; applying the diffs again changes nothing; and matching
+//! links a former name and explains a closed or merged company.
+
+mod db_support;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use db_support::{TestDb, corporate_number};
+use matcher::db::Db;
+use matcher::engine::{Decision, MasterIndex, Thresholds, UnmatchedReason};
+use postings::{Charset, Posting};
+
+fn n(base: u64) -> String {
+    corporate_number(base)
+}
+
+/// One registry row: (column number, value) pairs over the fixed fields of a current record.
+fn row(seq: u32, number: &str, process: &str, date: &str, fields: &[(usize, &str)]) -> String {
+    let mut f = vec![String::new(); 30];
+    f[0] = seq.to_string();
+    f[1] = number.to_string();
+    f[2] = process.to_string();
+    f[3] = "0".into();
+    f[4] = date.into();
+    f[5] = date.into();
+    f[8] = "301".into();
+    f[23] = "1".into();
+    f[29] = "0".into();
+    for (col, v) in fields {
+        f[col - 1] = (*v).to_string();
+    }
+    f.join(",")
+}
+
+fn place(name: &str, pref: &str, city: &str) -> Vec<(usize, &'static str)> {
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    vec![
+        (7, leak(name)),
+        (10, leak(pref)),
+        (11, leak(city)),
+        (12, "１丁目１－１"),
+    ]
+}
+
+/// The files, in the order the registry publishes them (names carry the date).
+fn files() -> Vec<(&'static str, String)> {
+    let (a, b, c, d, e, f, g, h) = (
+        n(101),
+        n(102),
+        n(103),
+        n(104),
+        n(105),
+        n(106),
+        n(107),
+        n(108),
+    );
+    let d0 = "2026-11-02";
+    let mut hidden = place("株式会社非表示", "東京都", "千代田区");
+    hidden.push((30, "1"));
+    let full = [
+        row(
+            1,
+            &a,
+            "01",
+            d0,
+            &place("株式会社旧名商事", "東京都", "千代田区"),
+        ),
+        row(
+            2,
+            &b,
+            "01",
+            d0,
+            &[
+                (7, "有限会社移転工業"),
+                (9, "302"),
+                (10, "大阪府"),
+                (11, "大阪市北区"),
+            ],
+        ),
+        row(
+            3,
+            &c,
+            "01",
+            d0,
+            &[
+                (7, "合同会社閉鎖企画"),
+                (9, "305"),
+                (10, "東京都"),
+                (11, "港区"),
+            ],
+        ),
+        row(
+            4,
+            &d,
+            "01",
+            d0,
+            &place("株式会社吸収物産", "東京都", "新宿区"),
+        ),
+        row(
+            5,
+            &e,
+            "01",
+            d0,
+            &place("株式会社存続ホールディングス", "東京都", "新宿区"),
+        ),
+        row(
+            6,
+            &f,
+            "01",
+            d0,
+            &place("株式会社抹消建設", "福岡県", "福岡市中央区"),
+        ),
+        row(7, &g, "01", d0, &hidden),
+    ];
+    let d1 = "2026-11-03";
+    let diff1 = [
+        row(
+            1,
+            &a,
+            "11",
+            d1,
+            &place("株式会社新名商事", "東京都", "千代田区"),
+        ),
+        row(
+            2,
+            &b,
+            "12",
+            d1,
+            &[
+                (7, "有限会社移転工業"),
+                (9, "302"),
+                (10, "大阪府"),
+                (11, "堺市堺区"),
+            ],
+        ),
+    ];
+    let d2 = "2026-11-04";
+    let mut closed = vec![
+        (7, "合同会社閉鎖企画"),
+        (9, "305"),
+        (10, "東京都"),
+        (11, "港区"),
+    ];
+    closed.extend([(19, d2), (20, "01")]);
+    let mut merged = place("株式会社吸収物産", "東京都", "新宿区");
+    let successor: &'static str = Box::leak(e.clone().into_boxed_str());
+    merged.extend([(19, d2), (20, "11"), (21, successor)]);
+    let diff2 = [row(1, &c, "21", d2, &closed), row(2, &d, "71", d2, &merged)];
+    // The older 29-column layout (no hihyoji), with a name in full-width latin.
+    let d3 = "2026-11-05";
+    let old = |r: String| r.rsplit_once(',').unwrap().0.to_string();
+    let diff3 = [
+        old(format!("1,{f},99,0,{d3}{}", ",".repeat(25))),
+        old(row(
+            2,
+            &h,
+            "01",
+            d3,
+            &place("株式会社ＸＹＺテック", "東京都", "渋谷区"),
+        )),
+    ];
+    let csv = |rows: &[String]| rows.iter().map(|r| format!("{r}\r\n")).collect::<String>();
+    vec![
+        ("diff_20261104", csv(&diff2)),
+        ("00_zenkoku_all_20261102", csv(&full)),
+        ("diff_20261105", csv(&diff3)),
+        ("diff_20261103", csv(&diff1)),
+    ]
+}
+
+#[derive(Clone, Copy)]
+enum Edition {
+    Utf8Csv,
+    ShiftJisZip,
+}
+
+fn write_files(t: &TestDb, edition: Edition) -> Vec<PathBuf> {
+    files()
+        .into_iter()
+        .map(|(stem, text)| match edition {
+            Edition::Utf8Csv => {
+                let path = t.dir.path().join(format!("{stem}.csv"));
+                std::fs::write(&path, text).unwrap();
+                path
+            }
+            Edition::ShiftJisZip => {
+                let path = t.dir.path().join(format!("{stem}.zip"));
+                let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+                z.start_file(
+                    format!("{stem}.csv"),
+                    zip::write::SimpleFileOptions::default(),
+                )
+                .unwrap();
+                z.write_all(&encoding_rs::SHIFT_JIS.encode(&text).0)
+                    .unwrap();
+                z.finish().unwrap();
+                path
+            }
+        })
+        .collect()
+}
+
+async fn rows(db: &Db, sql: &str) -> Vec<String> {
+    match db {
+        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+        Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+    }
+}
+
+async fn master(db: &Db) -> (Vec<String>, Vec<String>) {
+    let companies = rows(
+        db,
+        "SELECT corporate_number || '|' || name || '|' || city || '|' || status || '|' || \
+         successor || '|' || CAST(search_excluded AS TEXT) FROM companies ORDER BY corporate_number",
+    )
+    .await;
+    let former = rows(
+        db,
+        "SELECT corporate_number || '|' || name FROM company_former_names ORDER BY 1",
+    )
+    .await;
+    (companies, former)
+}
+
+async fn apply_all(t: &TestDb, files: &[PathBuf]) -> Vec<matcher::db::registry::RegistrySummary> {
+    let mut out = Vec::new();
+    for f in matcher::db::registry::apply_order(files) {
+        out.push(t.db.apply_registry_file(&f, None).await.unwrap());
+    }
+    out
+}
+
+async fn builds_the_master(t: &TestDb, edition: Edition) {
+    let files = write_files(t, edition);
+    let first = apply_all(t, &files).await;
+    let charset = match edition {
+        Edition::Utf8Csv => Charset::Utf8,
+        Edition::ShiftJisZip => Charset::ShiftJis,
+    };
+    assert!(
+        first.iter().all(|s| s.charset == charset.label()),
+        "{first:?}"
+    );
+    assert!(first.iter().all(|s| s.rejected.is_empty()), "{first:?}");
+    let applied: Vec<&str> = first
+        .iter()
+        .map(|s| s.file.rsplit('/').next().unwrap())
+        .collect();
+    assert!(applied[0].starts_with("00_zenkoku_all"), "{applied:?}");
+    assert!(applied[3].starts_with("diff_20261105"), "{applied:?}");
+    let mut want_companies: Vec<String> = [
+        (
+            101,
+            "株式会社新名商事",
+            "千代田区",
+            "active",
+            String::new(),
+            "0",
+        ),
+        (
+            102,
+            "有限会社移転工業",
+            "堺市堺区",
+            "active",
+            String::new(),
+            "0",
+        ),
+        (
+            103,
+            "合同会社閉鎖企画",
+            "港区",
+            "closed",
+            String::new(),
+            "0",
+        ),
+        (104, "株式会社吸収物産", "新宿区", "merged", n(105), "0"),
+        (
+            105,
+            "株式会社存続ホールディングス",
+            "新宿区",
+            "active",
+            String::new(),
+            "0",
+        ),
+        (
+            107,
+            "株式会社非表示",
+            "千代田区",
+            "active",
+            String::new(),
+            "1",
+        ),
+        (
+            108,
+            "株式会社ＸＹＺテック",
+            "渋谷区",
+            "active",
+            String::new(),
+            "0",
+        ),
+    ]
+    .iter()
+    .map(|(b, name, city, status, succ, ex)| {
+        format!("{}|{name}|{city}|{status}|{succ}|{ex}", n(*b))
+    })
+    .collect();
+    // In corporate-number order, as the master is read.
+    want_companies.sort();
+    let want_former = vec![format!("{}|株式会社旧名商事", n(101))];
+    let before = master(&t.db).await;
+    assert_eq!(before, (want_companies, want_former));
+
+    // Every diff again, newest first: nothing changes, and the withdrawn number stays gone.
+    for f in files.iter().rev() {
+        let s = t.db.apply_registry_file(f, None).await.unwrap();
+        assert_eq!((s.written, s.former_names, s.removed), (0, 0, 0), "{s:?}");
+    }
+    assert_eq!(master(&t.db).await, before);
+
+    // The master as a run sees it: former names link, ended companies are explained.
+    let index = MasterIndex::build(t.db.load_master().await.unwrap());
+    assert_eq!(index.len(), 4, "active, not excluded: 101, 102, 105, 108");
+    let link = |name: &str, address: &str| {
+        index.link(
+            &Posting {
+                posting_id: "p".into(),
+                company_name: name.into(),
+                company_address: address.into(),
+                job_title: "事務".into(),
+                ..Posting::default()
+            },
+            &Thresholds::default(),
+        )
+    };
+    match link("(株)旧名商事", "東京都千代田区丸の内1-1") {
+        Decision::Matched(l) => {
+            assert_eq!(
+                (l.corporate_number.to_string(), l.method),
+                (n(101), "former_name")
+            );
+        }
+        d => panic!("former name: {d:?}"),
+    }
+    match link("新名商事株式会社", "東京都千代田区") {
+        Decision::Matched(l) => assert_eq!(l.corporate_number.to_string(), n(101)),
+        d => panic!("current name: {d:?}"),
+    }
+    for (name, address, best) in [
+        ("閉鎖企画合同会社", "東京都港区芝1-1", n(103)),
+        ("株式会社吸収物産", "東京都新宿区西新宿2-8", n(105)),
+    ] {
+        match link(name, address) {
+            Decision::Unmatched(m) => {
+                assert_eq!(m.reason, UnmatchedReason::ClosedCompany, "{name}");
+                assert_eq!(m.best.map(|b| b.0.to_string()), Some(best), "{name}");
+            }
+            d => panic!("{name}: {d:?}"),
+        }
+    }
+    for (name, address) in [
+        ("株式会社非表示", "東京都千代田区"),
+        ("株式会社抹消建設", "福岡県福岡市中央区"),
+    ] {
+        assert!(
+            matches!(link(name, address), Decision::Unmatched(_)),
+            "{name}"
+        );
+    }
+}
+
+async fn utf8_csv_full_file_and_three_diffs(t: &TestDb) {
+    builds_the_master(t, Edition::Utf8Csv).await;
+}
+
+async fn shift_jis_zipped_full_file_and_three_diffs(t: &TestDb) {
+    builds_the_master(t, Edition::ShiftJisZip).await;
+}
+
+/// Enrichment fills what the registry lacks, a later registry row keeps it, and a number the
+/// master lacks is refused by line.
+async fn enrichment_survives_registry_updates(t: &TestDb) {
+    let files = write_files(t, Edition::Utf8Csv);
+    let full = files
+        .iter()
+        .find(|p| p.to_string_lossy().contains("zenkoku"))
+        .unwrap();
+    t.db.apply_registry_file(full, None).await.unwrap();
+    let enrich = t.dir.path().join("enrich.csv");
+    std::fs::write(
+        &enrich,
+        format!(
+            "corporate_number,phone,website\n{},03-1111-2222,https://example.jp\n{},06-0000-0000,\n",
+            n(101),
+            n(999)
+        ),
+    )
+    .unwrap();
+    let s = t.db.enrich_companies(&enrich).await.unwrap();
+    assert_eq!((s.read, s.written), (2, 1));
+    assert_eq!(s.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [3]);
+    let diff1 = files
+        .iter()
+        .find(|p| p.to_string_lossy().contains("20261103"))
+        .unwrap();
+    t.db.apply_registry_file(diff1, None).await.unwrap();
+    let got = rows(
+        &t.db,
+        &format!("SELECT name || '|' || phone || '|' || website FROM companies WHERE corporate_number = '{}'", n(101)),
+    )
+    .await;
+    assert_eq!(got, ["株式会社新名商事|03-1111-2222|https://example.jp"]);
+}
+
+/// A file of another layout is refused naming its line, and the master is left as it was.
+async fn a_wrong_column_count_is_refused_and_nothing_changes(t: &TestDb) {
+    let path = t.dir.path().join("broken.csv");
+    let good = row(
+        1,
+        &n(101),
+        "01",
+        "2026-11-02",
+        &place("株式会社あ", "東京都", "港区"),
+    );
+    std::fs::write(&path, format!("{good}\n{}\n", "1,2,3")).unwrap();
+    let err =
+        t.db.apply_registry_file(&path, None)
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("broken.csv line 2: 3 columns"), "{err}");
+    assert!(master(&t.db).await.0.is_empty());
+}
+
+on_both_backends!(
+    utf8_csv_full_file_and_three_diffs,
+    shift_jis_zipped_full_file_and_three_diffs,
+    enrichment_survives_registry_updates,
+    a_wrong_column_count_is_refused_and_nothing_changes,
+);
