@@ -440,3 +440,47 @@ on_both_backends!(
     enrichment_survives_registry_updates,
     a_wrong_column_count_is_refused_and_nothing_changes,
 );
+
+/// Offline (`matcher match --companies FILE`), one registry file is a master of its own: its
+/// later rows rename and close as an import would.
+#[test]
+fn an_offline_registry_file_keeps_former_names_and_closed_companies() {
+    use matcher::company::registry_master::{looks_like_registry, read_registry_master};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("13_tokyo_all_20261105.csv");
+    let all: String = files()
+        .into_iter()
+        .filter(|(stem, _)| *stem != "diff_20261105")
+        .map(|(_, text)| text)
+        .collect();
+    // Rows of the full file come first whatever order `files` lists them in.
+    let mut lines: Vec<&str> = all.lines().collect();
+    lines.sort_by_key(|l| l.split(',').nth(4).map(str::to_string));
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    assert!(looks_like_registry(&path));
+    let (master, rejects) = read_registry_master(&path).unwrap();
+    assert!(rejects.is_empty(), "{rejects:?}");
+    let numbers = |cs: &[matcher::Company]| -> Vec<String> {
+        let mut v: Vec<String> = cs.iter().map(|c| c.corporate_number.to_string()).collect();
+        v.sort();
+        v
+    };
+    let mut want = vec![n(101), n(102), n(105), n(106)];
+    want.sort();
+    assert_eq!(numbers(&master.companies), want);
+    assert_eq!(
+        master
+            .former_names
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["株式会社旧名商事"]
+    );
+    let closed: Vec<(String, Option<String>)> = master
+        .closed
+        .iter()
+        .map(|(c, s)| (c.corporate_number.to_string(), s.map(|s| s.to_string())))
+        .collect();
+    assert!(closed.contains(&(n(103), None)), "{closed:?}");
+    assert!(closed.contains(&(n(104), Some(n(105)))), "{closed:?}");
+}

@@ -105,6 +105,7 @@ mod master;
 mod reader;
 pub mod registry;
 pub mod registry_file;
+pub mod registry_master;
 
 pub use master::Master;
 

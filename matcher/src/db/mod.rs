@@ -19,7 +19,7 @@ pub mod import;
 mod master;
 pub mod postings;
 pub mod registry;
-mod registry_plan;
+pub(crate) mod registry_plan;
 mod registry_write;
 
 pub use import::{CompanyReject, ImportSummary};

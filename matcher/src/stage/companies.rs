@@ -24,10 +24,18 @@ pub async fn load(source: &CompanySource) -> anyhow::Result<(Master, CompaniesIn
     match source {
         CompanySource::Csv(path) => {
             let p = path.clone();
-            let (companies, rejects) =
-                tokio::task::spawn_blocking(move || crate::company::read_companies_csv(&p))
-                    .await?
-                    .with_context(|| format!("reading companies from {}", path.display()))?;
+            let (master, rejects) = tokio::task::spawn_blocking(move || {
+                use crate::company::registry_master::{looks_like_registry, read_registry_master};
+                if looks_like_registry(&p) {
+                    read_registry_master(&p).map_err(anyhow::Error::from)
+                } else {
+                    crate::company::read_companies_csv(&p)
+                        .map(|(c, r)| (Master::current(c), r))
+                        .map_err(anyhow::Error::from)
+                }
+            })
+            .await?
+            .with_context(|| format!("reading companies from {}", path.display()))?;
             let examples: Vec<CompanyRejectNote> = rejects
                 .iter()
                 .take(REJECT_EXAMPLES)
@@ -46,11 +54,11 @@ pub async fn load(source: &CompanySource) -> anyhow::Result<(Master, CompaniesIn
             }
             let info = CompaniesInfo {
                 source: format!("csv:{}", path.display()),
-                count: companies.len() as u64,
+                count: master.companies.len() as u64,
                 rejected: rejects.len() as u64,
                 rejected_examples: examples,
             };
-            Ok((Master::current(companies), info))
+            Ok((master, info))
         }
         CompanySource::Database(url) => {
             let db = crate::db::Db::connect(url)
