@@ -34,10 +34,12 @@ struct Enrichment {
     fields: [String; 4],
 }
 
-/// Rows by line, and the rows refused.
-type Read = (Vec<(u64, Enrichment)>, Vec<CompanyReject>);
-
-fn read(path: &Path) -> Result<Read, EnrichError> {
+/// Hands the rows over in batches of [`BATCH`] (by line) until `each` says stop; returns the
+/// rows read and those refused.
+fn read(
+    path: &Path,
+    mut each: impl FnMut(Vec<(u64, Enrichment)>) -> bool,
+) -> Result<(u64, Vec<CompanyReject>), EnrichError> {
     let err = |source| EnrichError::Read {
         path: path.into(),
         source,
@@ -58,9 +60,14 @@ fn read(path: &Path) -> Result<Read, EnrichError> {
     if field_at.iter().all(Option::is_none) {
         return Err(EnrichError::Header { path: path.into() });
     }
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(BATCH);
     let mut rejected = Vec::new();
+    let mut read = 0u64;
     for record in rdr.records() {
+        read += 1;
+        if rows.len() == BATCH && !each(std::mem::replace(&mut rows, Vec::with_capacity(BATCH))) {
+            return Ok((read, rejected));
+        }
         let record = match record {
             Ok(r) => r,
             Err(e) if e.is_io_error() => return Err(err(e)),
@@ -94,7 +101,10 @@ fn read(path: &Path) -> Result<Read, EnrichError> {
             }),
         }
     }
-    Ok((rows, rejected))
+    if !rows.is_empty() {
+        each(rows);
+    }
+    Ok((read, rejected))
 }
 
 const SET: &str = "phone = CASE WHEN v.phone <> '' THEN v.phone ELSE companies.phone END, \
@@ -110,15 +120,14 @@ impl Db {
     /// Applies an enrichment CSV in one transaction.
     pub async fn enrich_companies(&self, path: &Path) -> Result<EnrichSummary, DbError> {
         let owned = path.to_path_buf();
-        let (rows, mut rejected) = tokio::task::spawn_blocking(move || read(&owned))
-            .await
-            .map_err(|_| super::registry::RegistryImportError::ReaderGone)??;
-        let mut summary = EnrichSummary {
-            read: (rows.len() + rejected.len()) as u64,
-            ..EnrichSummary::default()
-        };
+        let (tx_rows, mut rx) = tokio::sync::mpsc::channel(2);
+        let reader = tokio::task::spawn_blocking(move || {
+            read(&owned, |batch| tx_rows.blocking_send(batch).is_ok())
+        });
+        let mut summary = EnrichSummary::default();
+        let mut rejected = Vec::new();
         let mut tx = Tx::begin(self).await?;
-        for batch in rows.chunks(BATCH) {
+        while let Some(batch) = rx.recv().await {
             let numbers: Vec<String> = batch.iter().map(|(_, e)| e.number.clone()).collect();
             let known = tx.known(&numbers).await?;
             let (ok, unknown): (Vec<_>, Vec<_>) = batch.iter().partition(|(_, e)| {
@@ -173,7 +182,13 @@ impl Db {
                 }
             };
         }
+        drop(rx);
+        let (read, refused) = reader
+            .await
+            .map_err(|_| super::registry::RegistryImportError::ReaderGone)??;
         tx.commit().await?;
+        summary.read = read;
+        rejected.extend(refused);
         rejected.sort_by_key(|r| r.line);
         summary.rejected = rejected;
         Ok(summary)
