@@ -132,7 +132,15 @@ mod tests {
     fn fresh_counts_list_every_unmatched_reason_and_add_up() {
         let c = Counts::new();
         let reasons: Vec<&str> = c.unmatched_by_reason.keys().map(String::as_str).collect();
-        assert_eq!(reasons, ["ambiguous", "below_threshold", "no_candidate"]);
+        assert_eq!(
+            reasons,
+            [
+                "ambiguous",
+                "below_threshold",
+                "closed_company",
+                "no_candidate"
+            ]
+        );
         assert!(c.adds_up());
     }
 
