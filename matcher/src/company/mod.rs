@@ -101,7 +101,13 @@ pub struct Company {
     pub website: String,
 }
 
+mod master;
 mod reader;
+pub mod registry;
+pub mod registry_file;
+pub mod registry_master;
+
+pub use master::Master;
 
 pub use reader::{
     COMPANY_COLUMNS, CompanyCsvError, CompanyCsvReader, CompanyHeaderError, CompanyReadError,

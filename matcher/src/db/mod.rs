@@ -14,8 +14,13 @@ use sqlx::{PgPool, Row, SqlitePool};
 
 use crate::company::{Company, CorporateNumber, CorporateNumberError};
 
+pub mod enrich;
 pub mod import;
+mod master;
 pub mod postings;
+pub mod registry;
+pub(crate) mod registry_plan;
+mod registry_write;
 mod stream;
 
 pub use import::{CompanyReject, ImportSummary};
@@ -63,6 +68,10 @@ pub enum DbError {
     },
     #[error("{0}")]
     Import(#[from] import::ImportError),
+    #[error("{0}")]
+    Registry(#[from] registry::RegistryImportError),
+    #[error("{0}")]
+    Enrich(#[from] enrich::EnrichError),
 }
 
 /// A pool on one of the two backends.

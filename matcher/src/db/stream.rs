@@ -5,22 +5,27 @@
 use futures::TryStreamExt;
 use tokio::sync::mpsc::Sender;
 
-use super::{Db, DbError, SELECT_COMPANIES, company_from_pg, company_from_sqlite};
+use super::master::TARGET;
+use super::{Db, DbError, company_from_pg, company_from_sqlite};
 use crate::company::Company;
 
 impl Db {
-    /// Sends the whole master, `chunk` companies at a time, in no particular order; returns
-    /// how many were sent. Stops early, without error, when the receiver is gone.
+    /// Sends the companies that may be link targets, `chunk` at a time, in no particular
+    /// order; returns how many were sent. Stops early, without error, when the receiver is gone.
     pub async fn stream_companies(
         &self,
         chunk: usize,
         tx: Sender<Vec<Company>>,
     ) -> Result<u64, DbError> {
+        let select = format!(
+            "SELECT c.corporate_number, c.name, c.name_kana, c.name_en, c.prefecture, c.city, \
+             c.street, c.postal_code, c.phone, c.website FROM companies c WHERE {TARGET}"
+        );
         let mut sent = 0u64;
         let mut batch = Vec::with_capacity(chunk);
         macro_rules! drain {
             ($pool:expr, $from_row:ident) => {{
-                let mut rows = sqlx::query(SELECT_COMPANIES).fetch($pool);
+                let mut rows = sqlx::query(&select).fetch($pool);
                 while let Some(row) = rows.try_next().await? {
                     batch.push($from_row(&row)?);
                     if batch.len() == chunk {

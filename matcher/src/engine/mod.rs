@@ -9,6 +9,7 @@ mod decide;
 mod explain;
 #[cfg(test)]
 mod forms_tests;
+pub mod history;
 mod index;
 mod keys;
 mod query;
@@ -22,6 +23,7 @@ mod weigh_tests;
 
 pub use build::{CHUNK as INDEX_CHUNK, IndexBuilder};
 pub use explain::{Agreement, Candidate};
+pub use history::{History, MasterIndex};
 pub use index::CompanyIndex;
 
 use postings::Posting;
@@ -124,6 +126,8 @@ pub enum UnmatchedReason {
     /// An operator decided that postings of this name and place are for a company that is not
     /// in the master (a review override).
     ReviewedNotInMaster,
+    /// The posting names a closed or merged company (never a link target).
+    ClosedCompany,
 }
 
 impl UnmatchedReason {
@@ -133,6 +137,7 @@ impl UnmatchedReason {
             Self::BelowThreshold => "below_threshold",
             Self::Ambiguous => "ambiguous",
             Self::ReviewedNotInMaster => "reviewed_not_in_master",
+            Self::ClosedCompany => "closed_company",
         }
     }
 }

@@ -34,11 +34,9 @@ pub struct Shown {
 impl Desk {
     /// Reads the company master and the latest `runs` runs' unmatched postings.
     pub async fn open(store: &Store, db: Db, runs: usize) -> anyhow::Result<Self> {
-        let companies = db
-            .load_companies()
-            .await
-            .context("reading companies from the database")?;
-        let index = tokio::task::spawn_blocking(move || CompanyIndex::build(companies))
+        // Only companies that may be linked are offered (not closed, merged or excluded ones).
+        let builder = crate::stage::companies::index_from_db(&db).await?;
+        let index = tokio::task::spawn_blocking(move || builder.finish())
             .await
             .context("building the company index")?;
         let decided: HashSet<GroupKey> = overrides::list(&db)

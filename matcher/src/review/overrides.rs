@@ -15,14 +15,15 @@ pub struct Override {
     pub decided_by: String,
     /// RFC 3339, UTC.
     pub decided_at: String,
-    /// Whether the company decided on is in the master now (always true for "not in the
-    /// master").
+    /// Whether the company decided on is in the master now and may be linked: not closed,
+    /// merged or excluded by the registry (always true for "not in the master").
     pub in_master: bool,
 }
 
 const SELECT: &str = "SELECT o.name_key, o.place, o.corporate_number, o.decided_by, \
      o.decided_at, o.corporate_number IS NULL OR c.corporate_number IS NOT NULL \
      FROM review_overrides o LEFT JOIN companies c ON c.corporate_number = o.corporate_number \
+     AND c.status = 'active' AND c.search_excluded = 0 \
      ORDER BY o.name_key, o.place";
 
 const UPSERT: &str = "INSERT INTO review_overrides \
@@ -31,7 +32,8 @@ const UPSERT: &str = "INSERT INTO review_overrides \
      decided_by = excluded.decided_by, decided_at = excluded.decided_at";
 
 const COMPANY: &str = "SELECT corporate_number, name, name_kana, name_en, prefecture, city, \
-     street, postal_code, phone, website FROM companies WHERE corporate_number = $1";
+     street, postal_code, phone, website FROM companies WHERE corporate_number = $1 \
+     AND status = 'active' AND search_excluded = 0";
 
 /// Every decision, in key order.
 pub async fn list(db: &Db) -> Result<Vec<Override>, DbError> {

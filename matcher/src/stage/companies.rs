@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::manifest::{CompaniesInfo, CompanyRejectNote};
-use crate::company::{Company, CompanyCsvError, CompanyCsvReader, CompanyReject};
-use crate::engine::{INDEX_CHUNK as CHUNK, IndexBuilder};
+use crate::company::{Company, CompanyCsvError, CompanyCsvReader, CompanyReject, Master};
+use crate::engine::{History, INDEX_CHUNK as CHUNK, IndexBuilder};
 
 /// How many refused company rows the manifest lists by line (all are counted).
 const REJECT_EXAMPLES: usize = 5;
@@ -24,16 +24,40 @@ pub enum CompanySource {
     Database(String),
 }
 
-/// Reads the companies into an index builder and describes them for the manifest. Refused
-/// rows (e.g. a corporate number whose check digit is wrong) are counted, logged and listed,
-/// never silently dropped.
-pub async fn load(source: &CompanySource) -> anyhow::Result<(IndexBuilder, CompaniesInfo)> {
+/// The current master, read into an index builder, and the history beside it.
+pub type Loaded = (IndexBuilder, History);
+
+/// Reads the companies into an index builder (the history beside it) and describes them for
+/// the manifest. Refused rows (e.g. a corporate number whose check digit is wrong) are
+/// counted, logged and listed, never silently dropped.
+pub async fn load(source: &CompanySource) -> anyhow::Result<(Loaded, CompaniesInfo)> {
     match source {
         CompanySource::Csv(path) => {
             let p = path.clone();
-            let (builder, rejects) = tokio::task::spawn_blocking(move || read_csv(&p))
-                .await?
-                .with_context(|| format!("reading companies from {}", path.display()))?;
+            let (loaded, rejects) = tokio::task::spawn_blocking(move || {
+                use crate::company::registry_master::{looks_like_registry, read_registry_master};
+                if looks_like_registry(&p) {
+                    // A registry file offline (a prefecture's): held whole, with its history.
+                    let (master, rejects) = read_registry_master(&p)?;
+                    let Master {
+                        companies,
+                        former_names,
+                        closed,
+                    } = master;
+                    let mut builder = IndexBuilder::default();
+                    builder.add(&companies);
+                    let history = History {
+                        former_names,
+                        closed,
+                    };
+                    anyhow::Ok(((builder, history), rejects))
+                } else {
+                    let (builder, rejects) = read_csv(&p)?;
+                    Ok(((builder, History::default()), rejects))
+                }
+            })
+            .await?
+            .with_context(|| format!("reading companies from {}", path.display()))?;
             let examples: Vec<CompanyRejectNote> = rejects
                 .iter()
                 .take(REJECT_EXAMPLES)
@@ -52,27 +76,21 @@ pub async fn load(source: &CompanySource) -> anyhow::Result<(IndexBuilder, Compa
             }
             let info = CompaniesInfo {
                 source: format!("csv:{}", path.display()),
-                count: builder.len() as u64,
+                count: loaded.0.len() as u64,
                 rejected: rejects.len() as u64,
                 rejected_examples: examples,
             };
-            Ok((builder, info))
+            Ok((loaded, info))
         }
         CompanySource::Database(url) => {
             let db = crate::db::Db::connect(url)
                 .await
                 .context("connecting to the company database (DATABASE_URL)")?;
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Company>>(READ_AHEAD);
-            let build = tokio::task::spawn_blocking(move || {
-                let mut builder = IndexBuilder::default();
-                while let Some(chunk) = rx.blocking_recv() {
-                    builder.add(&chunk);
-                }
-                builder
-            });
-            let sent = db.stream_companies(CHUNK, tx).await;
-            let builder = build.await.context("indexing the companies")?;
-            sent.context("reading companies from the database")?;
+            let builder = index_from_db(&db).await?;
+            let history = db
+                .load_history()
+                .await
+                .context("reading former names and closed companies from the database")?;
             db.close().await;
             let info = CompaniesInfo {
                 source: format!("database:{}", db.backend()),
@@ -80,9 +98,25 @@ pub async fn load(source: &CompanySource) -> anyhow::Result<(IndexBuilder, Compa
                 rejected: 0,
                 rejected_examples: Vec::new(),
             };
-            Ok((builder, info))
+            Ok(((builder, history), info))
         }
     }
+}
+
+/// The companies that may be link targets, streamed from the database into an index builder.
+pub async fn index_from_db(db: &crate::db::Db) -> anyhow::Result<IndexBuilder> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Company>>(READ_AHEAD);
+    let build = tokio::task::spawn_blocking(move || {
+        let mut builder = IndexBuilder::default();
+        while let Some(chunk) = rx.blocking_recv() {
+            builder.add(&chunk);
+        }
+        builder
+    });
+    let sent = db.stream_companies(CHUNK, tx).await;
+    let builder = build.await.context("indexing the companies")?;
+    sent.context("reading companies from the database")?;
+    Ok(builder)
 }
 
 /// Reads a companies CSV on one thread while the chunk before is normalised on the others.

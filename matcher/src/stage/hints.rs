@@ -44,6 +44,9 @@ pub fn unmatched(reason: UnmatchedReason, posting: &Posting) -> String {
         (UnmatchedReason::Ambiguous, None) => {
             "several companies fit company_name: give the full registered name and the address with its street".into()
         }
+        (UnmatchedReason::ClosedCompany, _) => {
+            "the company named has closed or merged (corporate-number registry): name the company that employs now, its successor if merged".into()
+        }
         (UnmatchedReason::ReviewedNotInMaster, _) => {
             "reviewed: no registered company has this name and place; check company_name and company_address against the company's registration".into()
         }

@@ -95,12 +95,13 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Zero counts with every unmatched reason present, so manifests always list all three.
+    /// Zero counts with every unmatched reason present, so manifests always list all of them.
     pub fn new() -> Self {
         let unmatched_by_reason = [
             UnmatchedReason::NoCandidate,
             UnmatchedReason::BelowThreshold,
             UnmatchedReason::Ambiguous,
+            UnmatchedReason::ClosedCompany,
         ]
         .iter()
         .map(|r| (r.as_str().to_owned(), 0))
@@ -135,7 +136,15 @@ mod tests {
     fn fresh_counts_list_every_unmatched_reason_and_add_up() {
         let c = Counts::new();
         let reasons: Vec<&str> = c.unmatched_by_reason.keys().map(String::as_str).collect();
-        assert_eq!(reasons, ["ambiguous", "below_threshold", "no_candidate"]);
+        assert_eq!(
+            reasons,
+            [
+                "ambiguous",
+                "below_threshold",
+                "closed_company",
+                "no_candidate"
+            ]
+        );
         assert!(c.adds_up());
     }
 

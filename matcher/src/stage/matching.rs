@@ -21,7 +21,7 @@ use super::resume;
 use super::shard::Shard;
 use super::uploads::{read_one, read_upload, record_states, still_claimed_by};
 use super::{report, results};
-use crate::engine::{self, Thresholds};
+use crate::engine::{self, MasterIndex, Thresholds};
 
 /// Partner and upload id given to the rows of an offline `--postings` file.
 pub const OFFLINE: &str = "offline";
@@ -303,7 +303,7 @@ async fn execute(
         let loaded = companies::load(&job.companies).await?;
         tracing::info!(
             phase = "companies",
-            count = loaded.0.len(),
+            count = loaded.0.0.len(),
             rejected = loaded.1.rejected,
             elapsed_ms = ms(phase),
             "companies read"
@@ -327,13 +327,17 @@ async fn execute(
     let read_ms = ms(phase);
 
     let phase = Instant::now();
-    let index = tokio::task::spawn_blocking(move || companies.finish())
-        .await
-        .context("building the company index")?;
+    let index = tokio::task::spawn_blocking(move || {
+        let (current, history) = companies;
+        MasterIndex::with_history(current.finish(), history)
+    })
+    .await
+    .context("building the company index")?;
     let index_ms = ms(phase);
     tracing::info!(
         phase = "index",
         companies = index.len(),
+        history = index.history_len(),
         elapsed_ms = index_ms,
         "company index built"
     );
@@ -344,9 +348,11 @@ async fn execute(
     let mut decisions = {
         let batch = batch.clone();
         let thresholds = thresholds.clone();
-        tokio::task::spawn_blocking(move || engine::link_all(&index, &batch.postings, &thresholds))
-            .await
-            .context("matching")?
+        tokio::task::spawn_blocking(move || {
+            engine::history::link_all(&index, &batch.postings, &thresholds)
+        })
+        .await
+        .context("matching")?
     };
     let overrides = overrides.apply(&batch.postings, &mut decisions);
     let match_ms = ms(phase);

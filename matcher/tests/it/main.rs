@@ -11,6 +11,8 @@ mod match_resume;
 mod match_scheduled;
 mod match_shards;
 mod match_support;
+mod registry_import;
+mod registry_support;
 mod review;
 mod review_browser;
 mod review_support;
