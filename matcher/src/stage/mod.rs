@@ -6,6 +6,7 @@ pub mod destination;
 pub mod guard;
 mod hints;
 pub mod inputs;
+mod job;
 pub mod lease;
 pub mod load;
 mod load_outcome;
@@ -16,11 +17,13 @@ pub mod plan;
 pub mod report;
 pub mod results;
 pub mod resume;
+mod run_files;
 pub mod shard;
 pub mod states;
 pub mod uploads;
 
-pub use matching::{MatchMode, MatchOptions, MatchOutcome, Resumption, RunSummary, run_match};
+pub use job::{Resumption, RunSummary};
+pub use matching::{MatchMode, MatchOptions, MatchOutcome, run_match};
 
 /// Timestamps in manifests and markers: RFC 3339, UTC, whole seconds.
 pub(crate) fn now_rfc3339() -> String {

@@ -16,7 +16,7 @@ use postings::RunId;
 use postings::store::Store;
 
 use super::companies::CompanySource;
-use super::matching::{Resumption, run_job, scheduled_job};
+use super::job::{Resumption, run_job, scheduled_job};
 use super::plan;
 use crate::engine::Thresholds;
 
