@@ -17,11 +17,13 @@ use crate::company::{Company, CorporateNumber, CorporateNumberError};
 pub mod enrich;
 pub mod import;
 mod master;
+mod partner_load;
 pub mod postings;
 pub mod registry;
 pub(crate) mod registry_plan;
 mod registry_write;
 mod stream;
+mod upsert;
 
 pub use import::{CompanyReject, ImportSummary};
 pub use postings::{LoadOutcome, LoadedPosting, LoadedSnapshot, PartnerLoad};

@@ -1,0 +1,198 @@
+//! One partner's snapshot applied inside its transaction: refused when already decided or
+//! held by the close guard, else upserted, the postings it no longer carries closed, and the
+//! load recorded, with the counts before and after.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+use super::DbError;
+use super::postings::{
+    CLOSE_PG, CLOSE_SQLITE, COUNT_ALL, COUNT_OPEN, LoadCounts, LoadOutcome, MISSING_PG,
+    MISSING_SQLITE, NEWEST_LOADED, OPEN_IDS, PartnerLoad, RECORD_LOADED, lite,
+};
+use super::upsert::{upsert_pg, upsert_sqlite};
+
+/// Whether a loaded snapshot `(run, upload, digest)` makes this load superseded or a repeat.
+fn already_decided(
+    newest: Option<(String, Option<String>, Option<String>)>,
+    load: &PartnerLoad<'_>,
+) -> Option<LoadOutcome> {
+    let (run, upload, digest) = newest?;
+    if (upload.as_deref().unwrap_or(""), run.as_str()) > (load.upload_id, load.run_id) {
+        return Some(LoadOutcome::Superseded {
+            run_id: run,
+            upload_id: upload,
+        });
+    }
+    (run == load.run_id && digest.as_deref() == Some(load.digest))
+        .then_some(LoadOutcome::AlreadyLoaded)
+}
+
+/// The snapshot guard's last check: how much of the partner's open listing it would close.
+fn close_guard(load: &PartnerLoad<'_>, open: usize, closing: usize) -> Option<String> {
+    let max = load.max_close_share?;
+    let share = closing as f64 / open.max(1) as f64;
+    (open > 0 && share > max).then(|| {
+        format!(
+            "would close {closing} of the partner's {open} open postings ({:.0}%, more than the {:.0}% allowed)",
+            share * 100.0,
+            max * 100.0
+        )
+    })
+}
+
+/// The first row linking to a company missing from the master, named.
+fn unknown_company(load: &PartnerLoad<'_>, missing: &[String]) -> Option<DbError> {
+    let row = load
+        .postings
+        .iter()
+        .find(|p| missing.contains(&p.corporate_number.to_string()))?;
+    Some(DbError::UnknownCompany {
+        partner: load.partner.to_string(),
+        posting_id: row.posting.posting_id.clone(),
+        upload_id: row.upload_id.clone(),
+        line: row.line,
+        corporate_number: row.corporate_number.to_string(),
+        others: missing.len() - 1,
+    })
+}
+
+/// Before-and-after counts of one partner's rows, from which the load's counts follow.
+#[derive(Debug, Default)]
+struct Tally {
+    all: i64,
+    open: i64,
+}
+
+fn counts(load: &PartnerLoad<'_>, before: &Tally, after: &Tally, closed: u64) -> LoadCounts {
+    let inserted = after.all - before.all;
+    // open_after = open_before + inserted + reopened - closed
+    let reopened = after.open - before.open - inserted + closed as i64;
+    LoadCounts {
+        rows: load.postings.len() as u64,
+        inserted: inserted.max(0) as u64,
+        reopened: reopened.max(0) as u64,
+        closed,
+    }
+}
+
+macro_rules! load_body {
+    ($tx:ident, $load:ident, $started_at:ident, $sql:expr, $upsert:ident, $close:expr, $missing:expr, $list:expr) => {{
+        let newest: Option<(String, Option<String>, Option<String>)> =
+            sqlx::query_as(&$sql(NEWEST_LOADED))
+                .bind($load.partner)
+                .fetch_optional(&mut **$tx)
+                .await?;
+        if let Some(outcome) = already_decided(newest, $load) {
+            return Ok(outcome);
+        }
+        if let Some(reason) = &$load.hold {
+            return Ok(LoadOutcome::Held(reason.clone()));
+        }
+        let open: Vec<String> = sqlx::query_scalar(&$sql(OPEN_IDS))
+            .bind($load.partner)
+            .fetch_all(&mut **$tx)
+            .await?;
+        let carried: std::collections::HashSet<&str> = $load
+            .postings
+            .iter()
+            .map(|p| p.posting.posting_id.as_str())
+            .collect();
+        let closing: Vec<String> = open
+            .iter()
+            .filter(|id| !carried.contains(id.as_str()))
+            .cloned()
+            .collect();
+        if let Some(reason) = close_guard($load, open.len(), closing.len()) {
+            return Ok(LoadOutcome::Held(reason));
+        }
+        let mut numbers: Vec<String> = $load
+            .postings
+            .iter()
+            .map(|p| p.corporate_number.to_string())
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let missing: Vec<String> = sqlx::query_scalar($missing)
+            .bind($list(numbers))
+            .fetch_all(&mut **$tx)
+            .await?;
+        if let Some(e) = unknown_company($load, &missing) {
+            return Err(e);
+        }
+        let tally = |all: i64, open: i64| Tally { all, open };
+        let before = tally(
+            sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
+                .bind($load.partner)
+                .fetch_one(&mut **$tx)
+                .await?,
+            open.len() as i64,
+        );
+        for batch in $load.postings.chunks($load.batch_rows.max(1)) {
+            $upsert($tx, $load, batch).await?;
+        }
+        let closed = sqlx::query($close)
+            .bind($load.partner)
+            .bind($load.seen_at)
+            .bind($list(closing))
+            .execute(&mut **$tx)
+            .await?
+            .rows_affected();
+        let after = tally(
+            sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
+                .bind($load.partner)
+                .fetch_one(&mut **$tx)
+                .await?,
+            sqlx::query_scalar::<_, i64>(&$sql(COUNT_OPEN))
+                .bind($load.partner)
+                .fetch_one(&mut **$tx)
+                .await?,
+        );
+        sqlx::query(&$sql(RECORD_LOADED))
+            .bind($load.run_id)
+            .bind($load.partner)
+            .bind($load.postings.len() as i64)
+            .bind(closed as i64)
+            .bind($started_at)
+            .bind(Utc::now())
+            .bind($load.upload_id)
+            .bind($load.digest)
+            .execute(&mut **$tx)
+            .await?;
+        Ok(LoadOutcome::Loaded(counts($load, &before, &after, closed)))
+    }};
+}
+
+pub(super) async fn load_pg(
+    tx: &mut Transaction<'static, Postgres>,
+    load: &PartnerLoad<'_>,
+    started_at: DateTime<Utc>,
+) -> Result<LoadOutcome, DbError> {
+    load_body!(
+        tx,
+        load,
+        started_at,
+        str::to_string,
+        upsert_pg,
+        CLOSE_PG,
+        MISSING_PG,
+        |v: Vec<String>| v
+    )
+}
+
+pub(super) async fn load_sqlite(
+    tx: &mut Transaction<'static, Sqlite>,
+    load: &PartnerLoad<'_>,
+    started_at: DateTime<Utc>,
+) -> Result<LoadOutcome, DbError> {
+    load_body!(
+        tx,
+        load,
+        started_at,
+        lite,
+        upsert_sqlite,
+        CLOSE_SQLITE,
+        MISSING_SQLITE,
+        |v: Vec<String>| { serde_json::Value::from(v).to_string() }
+    )
+}
