@@ -8,6 +8,7 @@ pub mod company;
 pub mod db;
 pub mod engine;
 pub mod eval;
+pub mod html;
 pub mod normalize;
 pub mod review;
 pub mod stage;

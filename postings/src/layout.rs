@@ -1,5 +1,8 @@
-//! Every object key the system uses, in one place. Keys are built only from parsed ids, so
-//! they never contain `..`, absolute paths or partner-controlled text.
+//! The object keys the API and the batch share (uploads, runs, states, leases, consumed
+//! markers; per-upload results are in `results.rs`). The API's private records (`uploads/`,
+//! `staging/`, `idempotency/`) are built beside the code that owns them in `ingest-api`. Keys
+//! are built only from parsed ids, so they never contain `..`, absolute paths or
+//! partner-controlled text.
 
 use chrono::NaiveDate;
 

@@ -37,8 +37,8 @@ pub struct RunArgs {
     /// Company database, postgres://… or sqlite:… [default: sqlite://.data/matcher.db].
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Sample data for the embedded defaults (used only when neither STORE_URL nor
-    /// DATABASE_URL is set): companies.csv is imported into an empty company table, and
+    /// Sample data for the embedded defaults (used only when STORE_URL and DATABASE_URL are
+    /// both unset or set to their defaults): companies.csv is imported into an empty company table, and
     /// uploads/<partner>/*.csv are registered into a store that has no uploads yet.
     #[arg(long, value_name = "DIR", default_value = "fixtures")]
     pub fixtures: PathBuf,
@@ -88,9 +88,10 @@ impl Progress {
 
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let clock = Instant::now();
-    let embedded = args.store_url.is_none() && args.database_url.is_none();
     let store_url = args.store_url.as_deref().unwrap_or(DEFAULT_STORE);
     let database_url = args.database_url.as_deref().unwrap_or(DEFAULT_DATABASE);
+    // The defaults are the embedded ones whether left unset or written out.
+    let embedded = store_url == DEFAULT_STORE && database_url == DEFAULT_DATABASE;
     let progress = Progress::new();
 
     progress.phase("opening the store and the database");

@@ -192,7 +192,7 @@ const SELECT_COMPANIES: &str = "SELECT corporate_number, name, name_kana, name_e
 
 macro_rules! company_from_row {
     ($name:ident, $row:ty) => {
-        fn $name(row: &$row) -> Result<Company, DbError> {
+        pub(crate) fn $name(row: &$row) -> Result<Company, DbError> {
             let number: &str = row.try_get(0)?;
             Ok(Company {
                 corporate_number: CorporateNumber::parse(number)?,

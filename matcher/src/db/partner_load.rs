@@ -59,12 +59,17 @@ fn unknown_company(load: &PartnerLoad<'_>, missing: &[String]) -> Option<DbError
 
 /// Before-and-after counts of one partner's rows, from which the load's counts follow.
 #[derive(Debug, Default)]
-struct Tally {
+struct PartnerRows {
     all: i64,
     open: i64,
 }
 
-fn counts(load: &PartnerLoad<'_>, before: &Tally, after: &Tally, closed: u64) -> LoadCounts {
+fn counts(
+    load: &PartnerLoad<'_>,
+    before: &PartnerRows,
+    after: &PartnerRows,
+    closed: u64,
+) -> LoadCounts {
     let inserted = after.all - before.all;
     // open_after = open_before + inserted + reopened - closed
     let reopened = after.open - before.open - inserted + closed as i64;
@@ -120,7 +125,7 @@ macro_rules! load_body {
         if let Some(e) = unknown_company($load, &missing) {
             return Err(e);
         }
-        let tally = |all: i64, open: i64| Tally { all, open };
+        let tally = |all: i64, open: i64| PartnerRows { all, open };
         let before = tally(
             sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
                 .bind($load.partner)

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::{GroupKey, Verdict};
 use crate::company::{Company, CorporateNumber};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, company_from_pg, company_from_sqlite};
 
 /// One stored decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,31 +101,19 @@ pub async fn record(db: &Db, key: &GroupKey, verdict: Verdict, by: &str) -> Resu
 
 /// The company's master record, if it is (still) in the master.
 pub async fn company(db: &Db, number: CorporateNumber) -> Result<Option<Company>, DbError> {
-    macro_rules! read {
-        ($pool:expr) => {{
-            let row = sqlx::query(COMPANY)
-                .bind(number.to_string())
-                .fetch_optional($pool)
-                .await?;
-            row.map(|r| {
-                Ok::<_, DbError>(Company {
-                    corporate_number: number,
-                    name: r.try_get(1)?,
-                    name_kana: r.try_get(2)?,
-                    name_en: r.try_get(3)?,
-                    prefecture: r.try_get(4)?,
-                    city: r.try_get(5)?,
-                    street: r.try_get(6)?,
-                    postal_code: r.try_get(7)?,
-                    phone: r.try_get(8)?,
-                    website: r.try_get(9)?,
-                })
-            })
-            .transpose()
-        }};
-    }
+    let number = number.to_string();
     match db {
-        Db::Postgres(pool) => read!(pool),
-        Db::Sqlite(pool) => read!(pool),
+        Db::Postgres(pool) => sqlx::query(COMPANY)
+            .bind(number)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| company_from_pg(&r))
+            .transpose(),
+        Db::Sqlite(pool) => sqlx::query(COMPANY)
+            .bind(number)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| company_from_sqlite(&r))
+            .transpose(),
     }
 }

@@ -6,22 +6,7 @@ use std::fmt::Write as _;
 use super::desk::Shown;
 use super::queue::Group;
 use crate::engine::Agreement;
-
-/// `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::html::esc;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}\
 h1{font-size:1.3rem;margin:0 0 .3rem}.meta{color:#555;margin:.2rem 0}\

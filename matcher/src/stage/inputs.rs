@@ -129,13 +129,13 @@ pub fn read_postings(
 /// Hashes and counts the bytes as the CSV reader pulls them, so a file is read once.
 struct HashingRead<R> {
     inner: R,
-    tally: Tally,
+    tally: HashAndLength,
 }
 
 #[derive(Clone)]
-struct Tally(Arc<Mutex<(Sha256, u64)>>);
+struct HashAndLength(Arc<Mutex<(Sha256, u64)>>);
 
-impl Tally {
+impl HashAndLength {
     fn finish(self) -> (String, u64) {
         let guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
         (hex::encode(guard.0.clone().finalize()), guard.1)
@@ -146,11 +146,11 @@ impl<R: Read> HashingRead<R> {
     fn new(inner: R) -> Self {
         Self {
             inner,
-            tally: Tally(Arc::new(Mutex::new((Sha256::new(), 0)))),
+            tally: HashAndLength(Arc::new(Mutex::new((Sha256::new(), 0)))),
         }
     }
 
-    fn tally(&self) -> Tally {
+    fn tally(&self) -> HashAndLength {
         self.tally.clone()
     }
 }

@@ -121,22 +121,8 @@ fn origin_fields(o: &Origin) -> Vec<String> {
 }
 
 fn posting_fields(p: &Posting) -> Vec<String> {
-    let salary = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     let mut row = Vec::with_capacity(Column::ALL.len() + MATCHED_EXTRA.len());
-    row.extend([
-        p.posting_id.clone(),
-        p.company_name.clone(),
-        p.company_address.clone(),
-        p.company_phone.clone(),
-        p.company_url.clone(),
-        p.job_title.clone(),
-        p.employment_type.clone(),
-        salary(p.salary_min),
-        salary(p.salary_max),
-        p.work_location.clone(),
-        p.description.clone(),
-        p.posted_at.clone(),
-    ]);
+    row.extend(Column::ALL.into_iter().map(|c| p.field(c).into_owned()));
     row
 }
 

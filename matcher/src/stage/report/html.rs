@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::svg::{self, Segment};
 use super::{Report, SCORE_BINS};
+use crate::html::esc;
 use crate::stage::manifest::Counts;
 
 const MATCHED: &str = "#2e7d32";
@@ -276,22 +277,6 @@ fn share(part: u64, whole: u64) -> String {
         return "–".into();
     }
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-}
-
-/// Text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::html::esc;
+use crate::html::esc;
 
 /// One coloured part of a bar.
 pub struct Segment<'a> {
