@@ -8,12 +8,11 @@ use chrono::Utc;
 use common::{GOOD_CSV, Options, TestApp, problem, problem_slug};
 use hmac_sign::sign;
 use ingest_api::admin;
-use ingest_api::config::{KeysCommand, PartnersCommand};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 /// Builds tokens by hand so that each test can break exactly one thing.
-mod hmac_sign {
+pub(crate) mod hmac_sign {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -40,12 +39,12 @@ mod hmac_sign {
     }
 }
 
-struct Keys {
-    kid: String,
-    secret: Vec<u8>,
+pub(crate) struct Keys {
+    pub(crate) kid: String,
+    pub(crate) secret: Vec<u8>,
 }
 
-async fn current_key(app: &TestApp) -> Keys {
+pub(crate) async fn current_key(app: &TestApp) -> Keys {
     let registry = admin::registry(&app.config).await;
     let doc = registry.reload().await.unwrap();
     let key = doc.current_key().unwrap();
@@ -55,7 +54,7 @@ async fn current_key(app: &TestApp) -> Keys {
     }
 }
 
-fn claims(sub: &str) -> Value {
+pub(crate) fn claims(sub: &str) -> Value {
     let now = Utc::now().timestamp();
     json!({
         "iss": "ingest-api", "aud": "ingest-api", "sub": sub,
@@ -64,14 +63,14 @@ fn claims(sub: &str) -> Value {
     })
 }
 
-fn header(kid: &str) -> jsonwebtoken::Header {
+pub(crate) fn header(kid: &str) -> jsonwebtoken::Header {
     let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     h.kid = Some(kid.to_owned());
     h.typ = Some("at+jwt".to_owned());
     h
 }
 
-async fn upload_status(app: &TestApp, token: &str) -> reqwest::Response {
+pub(crate) async fn upload_status(app: &TestApp, token: &str) -> reqwest::Response {
     app.upload(token, "text/csv", GOOD_CSV, None).await
 }
 
@@ -273,24 +272,6 @@ async fn tokens_that_are_expired_early_misaddressed_tampered_or_oddly_signed_get
 }
 
 #[tokio::test]
-async fn a_disabled_partner_is_refused_with_403_at_upload_and_at_the_token_endpoint() {
-    let app = TestApp::spawn().await;
-    let secret = app.add_partner("acme").await;
-    let response = app.request_token("acme", &secret).await;
-    let token = response.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
-    app.disable_partner("acme").await;
-
-    let body = problem(upload_status(&app, &token).await, 403).await;
-    assert_eq!(problem_slug(&body), "forbidden");
-    problem(app.request_token("acme", &secret).await, 403).await;
-    assert!(app.incoming().await.is_empty());
-}
-
-#[tokio::test]
 async fn a_token_without_the_upload_scope_gets_403_insufficient_scope() {
     let app = TestApp::spawn().await;
     app.add_partner("acme").await;
@@ -305,76 +286,6 @@ async fn a_token_without_the_upload_scope_gets_403_insufficient_scope() {
     assert!(challenge.contains("insufficient_scope"), "{challenge}");
     let body = problem(response, 403).await;
     assert_eq!(problem_slug(&body), "insufficient-scope");
-}
-
-#[tokio::test]
-async fn after_a_key_rotation_old_tokens_still_verify_and_new_ones_use_the_new_key() {
-    let app = TestApp::spawn().await;
-    let old_token = app.partner_with_token("acme").await;
-    let old_kid = current_key(&app).await.kid;
-
-    let mut out = Vec::new();
-    admin::keys(&app.config, KeysCommand::Rotate, &mut out)
-        .await
-        .unwrap();
-    let new_kid = current_key(&app).await.kid;
-    assert_ne!(old_kid, new_kid);
-
-    assert_eq!(upload_status(&app, &old_token).await.status(), 202);
-    let secret_free_token = {
-        let mut out = Vec::new();
-        admin::mint_token(
-            &app.config,
-            ingest_api::config::TokenArgs {
-                partner: "acme".into(),
-                ttl: "5m".parse().unwrap(),
-            },
-            &mut out,
-        )
-        .await
-        .unwrap();
-        String::from_utf8(out).unwrap().trim().to_owned()
-    };
-    let header = jsonwebtoken::decode_header(&secret_free_token).unwrap();
-    assert_eq!(header.kid, Some(new_kid));
-    assert_eq!(upload_status(&app, &secret_free_token).await.status(), 202);
-
-    // Two more rotations retire the first key: its tokens stop verifying.
-    admin::keys(&app.config, KeysCommand::Rotate, &mut out)
-        .await
-        .unwrap();
-    admin::keys(&app.config, KeysCommand::Retire, &mut out)
-        .await
-        .unwrap();
-    problem(upload_status(&app, &old_token).await, 401).await;
-}
-
-#[tokio::test]
-async fn partner_ids_that_could_escape_a_prefix_are_refused_when_registering() {
-    let app = TestApp::spawn().await;
-    for bad in [
-        "../acme",
-        "acme/../../x",
-        "a/b",
-        "a\0b",
-        "ａｃｍｅ",
-        "acme\u{200b}",
-        "Acme",
-        ".",
-        "",
-        "acme\u{2215}x",
-    ] {
-        let mut out = Vec::new();
-        let result = admin::partners(
-            &app.config,
-            ingest_api::config::PartnersCommand::Add { id: bad.into() },
-            &mut out,
-        )
-        .await;
-        assert!(result.is_err(), "{bad:?} was accepted");
-    }
-    let registry = admin::registry(&app.config).await;
-    assert!(registry.reload().await.unwrap().partners.is_empty());
 }
 
 #[tokio::test]
@@ -413,30 +324,4 @@ async fn a_token_request_body_over_64_kib_gets_413() {
         .unwrap();
     let body = problem(response, 413).await;
     assert_eq!(problem_slug(&body), "body-too-large");
-}
-
-#[tokio::test]
-async fn a_rotated_secret_replaces_the_old_one_at_once() {
-    let app = TestApp::with(Options {
-        local: true,
-        ..Options::default()
-    })
-    .await;
-    let old = app.add_partner("acme").await;
-    let mut out = Vec::new();
-    admin::partners(
-        &app.config,
-        PartnersCommand::RotateSecret { id: "acme".into() },
-        &mut out,
-    )
-    .await
-    .unwrap();
-    let out = String::from_utf8(out).unwrap();
-    let new = out
-        .lines()
-        .find_map(|l| l.strip_prefix("client_secret="))
-        .unwrap();
-    assert_ne!(new, old);
-    assert_eq!(app.request_token("acme", &old).await.status(), 401);
-    assert_eq!(app.request_token("acme", new).await.status(), 200);
 }

@@ -3,7 +3,9 @@
 mod auth;
 mod common;
 mod hostile;
+mod idempotency;
 mod logging;
+mod partner_admin;
 mod presigned;
 mod results;
 mod results_support;

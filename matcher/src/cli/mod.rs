@@ -14,6 +14,7 @@ pub mod load;
 pub mod match_cmd;
 pub mod review;
 pub mod run;
+mod seed;
 pub mod status;
 pub mod uploads;
 

@@ -4,6 +4,7 @@
 mod db_support;
 mod db_import;
 mod load_cli;
+mod load_ordering;
 mod load_snapshots;
 mod match_determinism;
 mod match_offline;

@@ -11,15 +11,13 @@
 //! S3 decides atomically. (The test server, moto 5.2, honours it on both; see the tests.)
 
 mod errors;
+mod presign;
 mod writer;
-
-use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::error::ProvideErrorMetadata;
-use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumAlgorithm;
 use base64::Engine;
@@ -28,7 +26,7 @@ use bytes::Bytes;
 use errors::{is_condition_failed, s3_err, status};
 pub use writer::S3Writer;
 
-use super::{ObjectMeta, ObjectReader, PresignedPut, PutBound, StoreError, Versioned};
+use super::{ObjectMeta, ObjectReader, StoreError, Versioned};
 
 /// Size of every multipart part but the last. S3's minimum is 5 MiB; 8 MiB keeps a 200 MB
 /// upload at 25 parts while the writer holds one part in memory.
@@ -326,67 +324,6 @@ impl S3Store {
                 return Ok(count);
             }
         }
-    }
-
-    pub(super) async fn presign_put_bound(
-        &self,
-        key: &str,
-        expires: Duration,
-        bound: &PutBound,
-    ) -> Result<PresignedPut, StoreError> {
-        let err = |message: String| StoreError::S3 {
-            op: "presign PutObject",
-            key: key.to_owned(),
-            message,
-        };
-        let config = PresigningConfig::expires_in(expires).map_err(|e| err(e.to_string()))?;
-        let mut req = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(self.full(key));
-        if let Some(n) = bound.content_length {
-            req = req.content_length(i64::try_from(n).map_err(|e| err(e.to_string()))?);
-        }
-        if let Some(hex_digest) = &bound.sha256_hex {
-            let digest = hex::decode(hex_digest).map_err(|e| err(e.to_string()))?;
-            req = req.checksum_sha256(STANDARD.encode(digest));
-        }
-        if bound.if_none_match {
-            req = req.if_none_match("*");
-        }
-        let presigned = req
-            .presigned(config)
-            .await
-            .map_err(|e| s3_err("presign PutObject", key, e))?;
-        Ok(PresignedPut {
-            url: presigned.uri().to_string(),
-            headers: presigned
-                .headers()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-        })
-    }
-
-    pub(super) async fn presign_put(
-        &self,
-        key: &str,
-        expires: Duration,
-    ) -> Result<String, StoreError> {
-        let config = PresigningConfig::expires_in(expires).map_err(|e| StoreError::S3 {
-            op: "presign PutObject",
-            key: key.to_owned(),
-            message: e.to_string(),
-        })?;
-        let req = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(self.full(key))
-            .presigned(config)
-            .await
-            .map_err(|e| s3_err("presign PutObject", key, e))?;
-        Ok(req.uri().to_string())
     }
 }
 
