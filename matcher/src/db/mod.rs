@@ -16,6 +16,7 @@ use crate::company::{Company, CorporateNumber, CorporateNumberError};
 
 pub mod enrich;
 pub mod import;
+mod load_types;
 mod master;
 mod partner_load;
 pub mod postings;
@@ -282,6 +283,11 @@ fn sqlite_file(url: &str) -> Option<&Path> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| Path::new(path))
+}
+
+/// SQLite numbers its parameters `?N` where PostgreSQL writes `$N`.
+pub(crate) fn lite(sql: &str) -> String {
+    sql.replace('$', "?")
 }
 
 #[cfg(test)]

@@ -6,11 +6,34 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Sqlite, Transaction};
 
 use super::DbError;
-use super::postings::{
-    CLOSE_PG, CLOSE_SQLITE, COUNT_ALL, COUNT_OPEN, LoadCounts, LoadOutcome, MISSING_PG,
-    MISSING_SQLITE, NEWEST_LOADED, OPEN_IDS, PartnerLoad, RECORD_LOADED, lite,
-};
+use super::lite;
+use super::load_types::{LoadCounts, LoadOutcome, PartnerLoad};
 use super::upsert::{upsert_pg, upsert_sqlite};
+
+const NEWEST_LOADED: &str = "SELECT run_id, upload_id, manifest_digest FROM loads \
+     WHERE status = 'loaded' AND partner = $1 \
+     ORDER BY coalesce(upload_id, '') DESC, run_id DESC LIMIT 1";
+const COUNT_ALL: &str = "SELECT count(*) FROM job_postings WHERE partner = $1";
+const COUNT_OPEN: &str =
+    "SELECT count(*) FROM job_postings WHERE partner = $1 AND closed_at IS NULL";
+const OPEN_IDS: &str =
+    "SELECT posting_id FROM job_postings WHERE partner = $1 AND closed_at IS NULL";
+const CLOSE_PG: &str = "UPDATE job_postings SET closed_at = $2 \
+     WHERE partner = $1 AND closed_at IS NULL AND posting_id = ANY($3::text[])";
+const CLOSE_SQLITE: &str = "UPDATE job_postings SET closed_at = ?2 \
+     WHERE partner = ?1 AND closed_at IS NULL AND posting_id IN (SELECT value FROM json_each(?3))";
+const MISSING_PG: &str = "SELECT n FROM UNNEST($1::text[]) AS n \
+     WHERE NOT EXISTS (SELECT 1 FROM companies c WHERE c.corporate_number = n)";
+const MISSING_SQLITE: &str = "SELECT value FROM json_each(?1) \
+     WHERE value NOT IN (SELECT corporate_number FROM companies)";
+const RECORD_LOADED: &str = "INSERT INTO loads (run_id, partner, \"rows\", closed, started_at, \
+     finished_at, status, error, upload_id, manifest_digest) \
+     VALUES ($1, $2, $3, $4, $5, $6, 'loaded', NULL, $7, $8) \
+     ON CONFLICT (run_id, partner) DO UPDATE SET \"rows\" = excluded.\"rows\", \
+     closed = excluded.closed, started_at = excluded.started_at, \
+     finished_at = excluded.finished_at, status = 'loaded', error = NULL, \
+     upload_id = excluded.upload_id, manifest_digest = excluded.manifest_digest";
+// A failed attempt is recorded for operators, but never over a successful load.
 
 /// Whether a loaded snapshot `(run, upload, digest)` makes this load superseded or a repeat.
 fn already_decided(

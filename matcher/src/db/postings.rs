@@ -7,110 +7,17 @@
 //! reopened, relinked, by the first later run that links it again.
 
 use chrono::{DateTime, Utc};
-use postings::Posting;
 
+use super::lite;
+pub use super::load_types::{LoadCounts, LoadOutcome, LoadedPosting, PartnerLoad};
 use super::partner_load::{load_pg, load_sqlite};
 use super::{Db, DbError};
-use crate::company::CorporateNumber;
 
-/// One row of a run's matched.csv, parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadedPosting {
-    pub partner: String,
-    pub posting: Posting,
-    pub upload_id: String,
-    pub line: u64,
-    pub corporate_number: CorporateNumber,
-    pub match_score: f64,
-    pub match_method: String,
-}
-
-/// What one load writes for one partner: its snapshot from one run. Partners load in
-/// transactions of their own, so that one partner's refusal or failure never holds another's.
-#[derive(Debug, Clone)]
-pub struct PartnerLoad<'a> {
-    pub run_id: &'a str,
-    pub partner: &'a str,
-    /// The newest of the partner's uploads in the run (UUIDv7 text, so it orders by the time
-    /// the partner sent it): a partner's snapshots apply in this order, whatever the runs.
-    pub upload_id: &'a str,
-    /// Digest of the run's manifest(s): a run matched again after it was loaded has another,
-    /// and is loaded again.
-    pub digest: &'a str,
-    /// When the snapshot was taken (the run's start): first_seen / last_seen / closed_at.
-    pub seen_at: DateTime<Utc>,
-    /// The partner's linked postings, at most one row per posting_id.
-    pub postings: &'a [LoadedPosting],
-    /// Rows per INSERT statement.
-    pub batch_rows: usize,
-    /// Set when the snapshot's own rows say it must be held (no valid rows, too many
-    /// rejected): applied after the ordering checks, so an old upload is superseded instead.
-    pub hold: Option<String>,
-    /// Largest share of the partner's open postings the snapshot may close; `None` when an
-    /// operator approved it.
-    pub max_close_share: Option<f64>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct LoadCounts {
-    /// Rows upserted (the run's matched postings).
-    pub rows: u64,
-    /// Of those, new to the table.
-    pub inserted: u64,
-    /// Of those, closed before and open again now.
-    pub reopened: u64,
-    /// Open postings of the run's partners that the run no longer carries.
-    pub closed: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoadOutcome {
-    Loaded(LoadCounts),
-    /// This snapshot (same run, same manifest digest) was loaded before: nothing was written.
-    AlreadyLoaded,
-    /// A newer snapshot of the partner is loaded already: nothing was written.
-    Superseded {
-        run_id: String,
-        upload_id: Option<String>,
-    },
-    /// The snapshot looks wrong and waits for an operator: nothing was written.
-    Held(String),
-}
-
-pub(super) const NEWEST_LOADED: &str = "SELECT run_id, upload_id, manifest_digest FROM loads \
-     WHERE status = 'loaded' AND partner = $1 \
-     ORDER BY coalesce(upload_id, '') DESC, run_id DESC LIMIT 1";
-pub(super) const COUNT_ALL: &str = "SELECT count(*) FROM job_postings WHERE partner = $1";
-pub(super) const COUNT_OPEN: &str =
-    "SELECT count(*) FROM job_postings WHERE partner = $1 AND closed_at IS NULL";
-pub(super) const OPEN_IDS: &str =
-    "SELECT posting_id FROM job_postings WHERE partner = $1 AND closed_at IS NULL";
-pub(super) const CLOSE_PG: &str = "UPDATE job_postings SET closed_at = $2 \
-     WHERE partner = $1 AND closed_at IS NULL AND posting_id = ANY($3::text[])";
-pub(super) const CLOSE_SQLITE: &str = "UPDATE job_postings SET closed_at = ?2 \
-     WHERE partner = ?1 AND closed_at IS NULL AND posting_id IN (SELECT value FROM json_each(?3))";
-pub(super) const MISSING_PG: &str = "SELECT n FROM UNNEST($1::text[]) AS n \
-     WHERE NOT EXISTS (SELECT 1 FROM companies c WHERE c.corporate_number = n)";
-pub(super) const MISSING_SQLITE: &str = "SELECT value FROM json_each(?1) \
-     WHERE value NOT IN (SELECT corporate_number FROM companies)";
-pub(super) const RECORD_LOADED: &str = "INSERT INTO loads (run_id, partner, \"rows\", closed, started_at, \
-     finished_at, status, error, upload_id, manifest_digest) \
-     VALUES ($1, $2, $3, $4, $5, $6, 'loaded', NULL, $7, $8) \
-     ON CONFLICT (run_id, partner) DO UPDATE SET \"rows\" = excluded.\"rows\", \
-     closed = excluded.closed, started_at = excluded.started_at, \
-     finished_at = excluded.finished_at, status = 'loaded', error = NULL, \
-     upload_id = excluded.upload_id, manifest_digest = excluded.manifest_digest";
-// A failed attempt is recorded for operators, but never over a successful load.
 pub(super) const RECORD_FAILED: &str = "INSERT INTO loads (run_id, partner, \"rows\", closed, started_at, \
      finished_at, status, error) VALUES ($1, $2, 0, 0, $3, $4, 'failed', $5) \
      ON CONFLICT (run_id, partner) DO UPDATE SET started_at = excluded.started_at, \
      finished_at = excluded.finished_at, status = 'failed', error = excluded.error \
      WHERE loads.status <> 'loaded'";
-
-/// SQLite numbers its parameters `?N` where PostgreSQL writes `$N`.
-pub(super) fn lite(sql: &str) -> String {
-    sql.replace('$', "?")
-}
 
 impl Db {
     /// Applies one partner's snapshot in one transaction: upserts its linked postings and

@@ -3,7 +3,7 @@
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 
 use super::DbError;
-use super::postings::{LoadedPosting, PartnerLoad};
+use super::load_types::{LoadedPosting, PartnerLoad};
 
 const INSERT_COLUMNS: &str = "INSERT INTO job_postings (partner, posting_id, corporate_number, \
      company_name, company_address, company_phone, company_url, job_title, employment_type, \

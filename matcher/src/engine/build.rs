@@ -182,3 +182,16 @@ impl IndexBuilder {
         }
     }
 }
+
+impl CompanyIndex {
+    /// The index over a master held whole in memory; a large master is better streamed
+    /// through an [`IndexBuilder`] in chunks.
+    pub fn build(companies: Vec<Company>) -> Self {
+        let mut builder = IndexBuilder::default();
+        for chunk in companies.chunks(CHUNK) {
+            builder.add(chunk);
+        }
+        drop(companies);
+        builder.finish()
+    }
+}

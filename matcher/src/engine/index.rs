@@ -3,7 +3,6 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::build::IndexBuilder;
 use super::keys::{Id, KeyIndex, hash_str};
 use super::site::Site;
 use crate::company::{Company, CorporateNumber};
@@ -233,17 +232,6 @@ impl CompanyIndex {
             alt: self.alt_names.get(h),
             romaji,
         }
-    }
-
-    /// The index over a master held whole in memory; a large master is better streamed
-    /// through an [`IndexBuilder`] in chunks.
-    pub fn build(companies: Vec<Company>) -> Self {
-        let mut builder = IndexBuilder::default();
-        for chunk in companies.chunks(super::build::CHUNK) {
-            builder.add(chunk);
-        }
-        drop(companies);
-        builder.finish()
     }
 
     /// The name key of company `id`.

@@ -5,44 +5,15 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use postings::Posting;
-use serde::{Deserialize, Serialize};
 
 use super::overrides::{self, Override};
 use super::{GroupKey, Verdict};
 use crate::engine::{Decision, Link, Miss, UnmatchedReason};
 use crate::stage::companies::CompanySource;
+pub use crate::stage::manifest::{OverrideReport, StaleOverride};
 
 /// The method written for a posting linked by an operator's decision.
 pub const MANUAL: &str = "manual";
-
-/// What a run did with the review overrides, recorded in its manifest.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OverrideReport {
-    /// Decisions stored in the company database when the run read it.
-    pub stored: u64,
-    /// Postings of this run settled by a decision (linked, or left as not in the master).
-    pub applied: u64,
-    /// Decisions for a company that is no longer in the master (closed or merged): not
-    /// applied, so the engine's own decision stands, until an operator decides again.
-    pub stale: Vec<StaleOverride>,
-}
-
-impl OverrideReport {
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaleOverride {
-    pub name: String,
-    pub place: String,
-    pub corporate_number: String,
-    pub decided_by: String,
-    pub decided_at: String,
-    /// Postings of this run it would have settled.
-    pub postings: u64,
-}
 
 /// The decisions a run applies.
 #[derive(Debug, Default)]

@@ -3,7 +3,7 @@
 use postings::store::Store;
 use postings::{PartnerId, RunId, UploadId, UploadState};
 
-use super::load::{PartnerReport, Snapshot};
+use super::load_model::{PartnerReport, Snapshot};
 use super::states;
 use crate::db::postings::LoadCounts;
 use crate::db::{DbError, LoadOutcome};

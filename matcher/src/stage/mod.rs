@@ -9,6 +9,7 @@ pub mod inputs;
 mod job;
 pub mod lease;
 pub mod load;
+mod load_model;
 mod load_outcome;
 pub mod manifest;
 pub mod matching;

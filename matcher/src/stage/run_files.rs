@@ -9,7 +9,7 @@ use postings::store::Store;
 use postings::{Posting, RunId};
 use serde::Deserialize;
 
-use super::load::LoadError;
+use super::load_model::LoadError;
 use crate::company::CorporateNumber;
 use crate::db::LoadedPosting;
 
