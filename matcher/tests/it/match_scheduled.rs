@@ -319,7 +319,7 @@ async fn company_database(tmp: &std::path::Path, postgres: bool) -> String {
         return format!("sqlite://{}", tmp.join("companies.db").display());
     }
     let admin = std::env::var("PG_ADMIN_URL").expect(
-        "PG_ADMIN_URL is not set: run these tests with `bash tests/with-services cargo test -p matcher --test 'match_*'`",
+        "PG_ADMIN_URL is not set: run these tests with `bash tests/with-services cargo test -p matcher --test it match_`",
     );
     let prefix = std::env::var("TEST_DB_PREFIX").expect("TEST_DB_PREFIX is set with PG_ADMIN_URL");
     let name = format!("{prefix}_match_{}", uuid::Uuid::new_v4().simple());

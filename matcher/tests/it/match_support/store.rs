@@ -38,7 +38,7 @@ impl TestStore {
             }
             Backend::S3 => {
                 let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
-                    "AWS_ENDPOINT_URL is not set: run these tests with `bash tests/with-services cargo test -p matcher --test 'match_*'`",
+                    "AWS_ENDPOINT_URL is not set: run these tests with `bash tests/with-services cargo test -p matcher --test it match_`",
                 );
                 let bucket = format!("match-test-{}", uuid::Uuid::new_v4().simple());
                 let config = aws_config::from_env().endpoint_url(&endpoint).load().await;
