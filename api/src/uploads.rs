@@ -97,8 +97,18 @@ impl UploadState {
     }
 }
 
+/// Where the API keeps a partner's upload records: `uploads/<partner>/`.
+pub fn state_prefix(partner: &PartnerId) -> String {
+    format!("uploads/{partner}/")
+}
+
 pub fn state_key(partner: &PartnerId, id: &UploadId) -> String {
-    format!("uploads/{partner}/{id}.json")
+    format!("{}{id}.json", state_prefix(partner))
+}
+
+/// The upload id of a key under [`state_prefix`], if it is an upload record.
+pub fn upload_id_of(prefix: &str, key: &str) -> Option<UploadId> {
+    UploadId::parse(key.strip_prefix(prefix)?.strip_suffix(".json")?).ok()
 }
 
 /// Where a presigned upload is PUT before it is verified.

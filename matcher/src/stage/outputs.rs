@@ -94,7 +94,8 @@ pub fn render(
     })
 }
 
-fn score(s: f64) -> String {
+/// A score as the run files write it: four decimals.
+pub(super) fn score(s: f64) -> String {
     format!("{s:.4}")
 }
 

@@ -14,6 +14,7 @@ use postings::{PartnerId, Posting, RunId, UploadId};
 use super::hints;
 use super::inputs::{Origin, RejectedRow};
 use super::manifest::{Counts, InputRecord};
+use super::outputs;
 use super::shard::Shard;
 use crate::engine::Decision;
 
@@ -59,7 +60,7 @@ pub fn render(
                 counts.matched += 1;
                 let mut row = row(o.line, &p.posting_id, layout::MATCHED, "", String::new());
                 row[5] = link.corporate_number.to_string();
-                row[6] = format!("{:.4}", link.score);
+                row[6] = outputs::score(link.score);
                 row
             }
             Decision::Unmatched(miss) => {

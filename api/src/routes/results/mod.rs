@@ -24,7 +24,7 @@ pub use view::{Processing, RowCounts};
 use crate::auth::AuthorizedPartner;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-use crate::uploads::{Phase, UploadState, load_state};
+use crate::uploads::{Phase, UploadState, load_state, state_prefix, upload_id_of};
 
 /// An upload as the API took it, and what the batch has made of it since.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -117,13 +117,13 @@ pub async fn list(
         })
         .transpose()?;
     let store = &state.store;
-    let prefix = format!("uploads/{}/", partner.id);
+    let prefix = state_prefix(&partner.id);
     let mut ids: Vec<UploadId> = store
         .list(&prefix)
         .await
         .map_err(ApiError::store)?
         .iter()
-        .filter_map(|m| UploadId::parse(m.key.strip_prefix(&prefix)?.strip_suffix(".json")?).ok())
+        .filter_map(|m| upload_id_of(&prefix, &m.key))
         .filter(|id| cursor.is_none_or(|c| *id < c))
         .collect();
     // Upload ids are UUIDv7: in key order they are in the order they were issued.
