@@ -19,20 +19,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from cfn import ROOT, CheckError, templates  # noqa: E402
+from report import Report  # noqa: E402
 
 PHASES = ["install", "pre_build", "build", "post_build"]
 
 
 def main() -> int:
-    failures, passes = [], []
-
-    def ok(text: str) -> None:
-        passes.append(text)
-        print(f"  ok    {text}")
-
-    def fail(text: str) -> None:
-        failures.append(text)
-        print(f"  FAIL  {text}")
+    report = Report()
+    ok, fail = report.ok, report.fail
 
     try:
         spec = yaml.safe_load((ROOT / "buildspec.yml").read_text())
@@ -119,8 +113,7 @@ def main() -> int:
             fail(f"{where} reads {key} from {artifact}::{file}, but the buildspec "
                  f"{'does not declare it' if file not in artifacts else 'does not write it with that key'}")
 
-    print(f"buildspec: {len(passes)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return report.status("buildspec")
 
 
 def _get_params(v):

@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import exceptions  # noqa: E402
 import roles  # noqa: E402
+from report import run_check  # noqa: E402
 
 CFRIPPER = Path(sys.executable).parent / "cfripper"
 
@@ -123,14 +124,9 @@ def main() -> int:
                 f"{file} {rid} allows {a.get('rule')}", a.get("comment"),
                 (file, rid, a.get("rule")) in used,
                 "but the rule no longer fires there: remove the exception")
-    print(f"cfripper: {len(copies)} templates, {len(seen)} findings, {n_allowed} exceptions, "
-          f"each justified and needed: {'yes' if failures == 0 else 'no'}")
-    return 1 if failures else 0
+    return exceptions.verdict(f"cfripper: {len(copies)} templates, {len(seen)} findings, "
+                              f"{n_allowed} exceptions", failures)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except roles.RenderError as e:
-        print(f"  FAIL  {e}")
-        sys.exit(1)
+    run_check(main, roles.RenderError)

@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import exceptions  # noqa: E402
 from cfn import CheckError, templates  # noqa: E402
+from report import run_check  # noqa: E402
 
 CHECKOV = Path(sys.executable).parent / "checkov"
 
@@ -79,14 +80,9 @@ def main() -> int:
             f"{file} {resource} skips {check_id}", comment,
             (Path(file).stem, resource, check_id) in hidden,
             "but the check passes without the skip: remove it")
-    print(f"checkov: {summary['passed']} checks passed, {summary['failed']} failed; "
-          f"{len(skips)} skips, each justified and needed: {'yes' if failures == 0 else 'no'}")
-    return 1 if failures else 0
+    return exceptions.verdict(f"checkov: {summary['passed']} checks passed, {summary['failed']} failed; "
+                              f"{len(skips)} skips", failures)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except CheckError as e:
-        print(f"  FAIL  {e}")
-        sys.exit(1)
+    run_check(main, CheckError)

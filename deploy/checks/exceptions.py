@@ -19,3 +19,10 @@ def audit(where: str, comment: str | None, still_needed: bool, stale: str) -> bo
         return True
     print(f"  ok    {where}: {comment}")
     return False
+
+
+def verdict(summary: str, failures: int) -> int:
+    """Prints the check's closing line, `summary` and whether every exception passed the
+    audit; the exit status."""
+    print(f"{summary}, each justified and needed: {'yes' if failures == 0 else 'no'}")
+    return 1 if failures else 0

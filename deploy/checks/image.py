@@ -22,18 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import binaries  # noqa: E402
 from cfn import ROOT, CheckError  # noqa: E402
+from report import Report  # noqa: E402
 
 
 def main() -> int:
-    failures, passes = [], []
-
-    def ok(text: str) -> None:
-        passes.append(text)
-        print(f"  ok    {text}")
-
-    def fail(text: str) -> None:
-        failures.append(text)
-        print(f"  FAIL  {text}")
+    report = Report()
+    ok, fail = report.ok, report.fail
 
     text = (ROOT / "Dockerfile").read_text()
     args = dict(re.findall(r"^ARG\s+([A-Z_]+)=(\S+)", text, re.M))
@@ -82,8 +76,8 @@ def main() -> int:
     if rust_version and m:
         want = tuple(int(x) for x in rust_version.split(".")[:2])
         have = (int(m.group(1)), int(m.group(2)))
-        (ok if have >= want else fail)(
-            f"Rust image {'.'.join(map(str, have))} vs workspace rust-version {rust_version}")
+        report.check(have >= want,
+                     f"Rust image {'.'.join(map(str, have))} vs workspace rust-version {rust_version}")
 
     if re.search(r"cargo chef cook", text) and text.index("cargo chef cook") < text.index("COPY . .\nRUN cargo build"):
         ok("dependencies are compiled in their own layer (cargo chef cook) before the sources are copied")
@@ -109,7 +103,7 @@ def main() -> int:
          "RDS CA bundle in the runtime image and PGSSLROOTCERT pointing at it (sslmode=verify-full)"),
     ]
     for good, what in checks:
-        (ok if good else fail)(what)
+        report.check(good, what)
 
     # The slim runtime installs nothing but CA certificates: the binaries may link only to what
     # every Debian base has (glibc and libgcc), not e.g. libssl.
@@ -129,8 +123,7 @@ def main() -> int:
             else:
                 ok(f"{name} links only glibc / libgcc ({len(libs)} objects), all in the slim runtime image")
 
-    print(f"image: {len(passes)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return report.status("image")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import binaries
 from cfn import ROOT, CheckError, Template, templates
+from report import Report
 
 # Fargate: vCPU -> (min MiB, max MiB, step MiB).
 FARGATE = {
@@ -57,23 +58,6 @@ class Invocation:
     lambda_function: bool = False
     given_parameters: set[str] | None = None
     defaults: set[str] = field(default_factory=set)
-
-
-class Report:
-    def __init__(self) -> None:
-        self.failures = 0
-        self.passes = 0
-
-    def ok(self, text: str) -> None:
-        self.passes += 1
-        print(f"  ok    {text}")
-
-    def fail(self, text: str) -> None:
-        self.failures += 1
-        print(f"  FAIL  {text}")
-
-    def note(self, text: str) -> None:
-        print(f"        {text}")
 
 
 def dockerfile_binaries() -> set[str]:
@@ -287,7 +271,7 @@ def check_fargate(ts: list[Template], defs: dict, report: Report) -> None:
             continue
         vcpu = int(vcpu) if vcpu.is_integer() else vcpu
         ok, rule = fargate_allows(vcpu, mib)
-        (report.ok if ok else report.fail)(f"{t.name} {lid}: {vcpu:g} vCPU / {mib} MiB ({rule})")
+        report.check(ok, f"{t.name} {lid}: {vcpu:g} vCPU / {mib} MiB ({rule})")
 
 
 def main() -> int:
@@ -326,8 +310,7 @@ def main() -> int:
         check_fargate(ts, defs, report)
     except CheckError as e:
         report.fail(str(e))
-    print(f"job definitions: {report.passes} passed, {report.failures} failed")
-    return 1 if report.failures else 0
+    return report.status("job definitions")
 
 
 if __name__ == "__main__":

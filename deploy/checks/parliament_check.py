@@ -25,6 +25,7 @@ from parliament import analyze_policy_string
 sys.path.insert(0, str(Path(__file__).parent))
 import exceptions  # noqa: E402
 import roles  # noqa: E402
+from report import run_check  # noqa: E402
 
 
 def main() -> int:
@@ -52,14 +53,9 @@ def main() -> int:
                     f"{t.path.name} {lid} allows {a.get('issue')} in policy {a.get('policy')}",
                     a.get("comment"), (t.path.name, lid, a.get("issue"), a.get("policy")) in used,
                     "but parliament no longer reports it: remove the exception")
-    print(f"parliament: {len(policies)} policies, {findings} findings, {n_allowed} exceptions, "
-          f"each justified and needed: {'yes' if failures == 0 else 'no'}")
-    return 1 if failures else 0
+    return exceptions.verdict(f"parliament: {len(policies)} policies, {findings} findings, "
+                              f"{n_allowed} exceptions", failures)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except roles.RenderError as e:
-        print(f"  FAIL  {e}")
-        sys.exit(1)
+    run_check(main, roles.RenderError)

@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import binaries  # noqa: E402
 from cfn import ROOT, CheckError, templates  # noqa: E402
+from report import run_check  # noqa: E402
 
 
 def free_port() -> int:
@@ -87,8 +88,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except CheckError as e:
-        print(f"  FAIL  {e}")
-        sys.exit(1)
+    run_check(main, CheckError)

@@ -75,6 +75,20 @@ class Role:
         return [s for doc in self.policies.values() for s in doc["Statement"]]
 
 
+# Resource type -> (the property holding the name CloudFormation gives it, and the form of the
+# ARN its !Ref returns; None where !Ref returns the name itself).
+_REF: dict[str, tuple[str, str | None]] = {
+    "AWS::IAM::ManagedPolicy": ("ManagedPolicyName", "arn:aws:iam::{account}:policy/{name}"),
+    "AWS::IAM::Role": ("RoleName", None),
+    "AWS::Logs::LogGroup": ("LogGroupName", None),
+    "AWS::StepFunctions::StateMachine": ("StateMachineName", "arn:aws:states:{region}:{account}:stateMachine:{name}"),
+    "AWS::Batch::JobQueue": ("JobQueueName", "arn:aws:batch:{region}:{account}:job-queue/{name}"),
+    "AWS::ECR::Repository": ("RepositoryName", None),
+    "AWS::S3::Bucket": ("BucketName", None),
+    "AWS::CodeBuild::Project": ("Name", None),
+}
+
+
 class Template:
     def __init__(self, path: Path, deployment: Deployment):
         self.path = path
@@ -118,23 +132,12 @@ class Template:
     def _resource_ref(self, logical_id: str) -> str:
         res = self.resources[logical_id]
         kind, props = res["Type"], res.get("Properties") or {}
-        a, r = self.deployment.account, self.deployment.region
-        if kind == "AWS::IAM::ManagedPolicy":
-            return f"arn:aws:iam::{a}:policy/{self.resolve(props['ManagedPolicyName'])}"
-        if kind == "AWS::IAM::Role":
-            return self.resolve(props["RoleName"])
-        if kind == "AWS::Logs::LogGroup":
-            return self.resolve(props["LogGroupName"])
-        if kind == "AWS::StepFunctions::StateMachine":
-            return f"arn:aws:states:{r}:{a}:stateMachine:{self.resolve(props['StateMachineName'])}"
-        if kind == "AWS::Batch::JobQueue":
-            return f"arn:aws:batch:{r}:{a}:job-queue/{self.resolve(props['JobQueueName'])}"
-        if kind == "AWS::ECR::Repository":
-            return self.resolve(props["RepositoryName"])
-        if kind == "AWS::S3::Bucket":
-            return self.resolve(props["BucketName"])
-        if kind == "AWS::CodeBuild::Project":
-            return self.resolve(props["Name"])
+        if kind in _REF:
+            prop, arn = _REF[kind]
+            name = self.resolve(props[prop])
+            if arn is None:
+                return name
+            return arn.format(account=self.deployment.account, region=self.deployment.region, name=name)
         # Only names appear in the policies the test renders; anything else is named after
         # its logical id, which is what a reader of the rendered policy needs.
         return f"{self.path.stem}-{logical_id}"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from cfn import ROOT, CheckError, templates  # noqa: E402
+from report import Report, run_check  # noqa: E402
 
 RUN_ID = re.compile(r"^(\d{8})T(\d{6})Z-[0-9a-f]{8}$")
 
@@ -110,15 +111,7 @@ def parameters(params: dict, ev: Intrinsics) -> dict:
 
 
 def main() -> int:
-    failures, passes = 0, 0
-
-    def report(good: bool, text: str) -> None:
-        nonlocal failures, passes
-        print(f"  {'ok  ' if good else 'FAIL'}  {text}")
-        if good:
-            passes += 1
-        else:
-            failures += 1
+    report = Report()
 
     plan_source = (ROOT / "matcher/src/stage/plan.rs")
     plan_pattern = None
@@ -146,40 +139,36 @@ def main() -> int:
                     task = states[name]
                     params = parameters(task["Parameters"], Intrinsics(data, ctx))
                 except (CheckError, KeyError, IndexError, ValueError) as e:
-                    report(False, f"{t.name} {lid} from {start}: evaluation failed: {e}")
+                    report.fail(f"{t.name} {lid} from {start}: evaluation failed: {e}")
                     continue
                 env = {e["Name"]: e.get("Value") for e in params.get("ContainerOverrides", {}).get("Environment", [])}
                 run_id = env.get("MATCH_RUN_ID", "")
                 m = RUN_ID.match(str(run_id))
                 want = start[:10].replace("-", "") + "T" + start[11:19].replace(":", "")
-                report(bool(m) and f"{m.group(1)}T{m.group(2)}" == want,
-                       f"{t.name} {lid}: start {start} -> MATCH_RUN_ID {run_id!r} (RunId form, same time)")
+                report.check(bool(m) and f"{m.group(1)}T{m.group(2)}" == want,
+                             f"{t.name} {lid}: start {start} -> MATCH_RUN_ID {run_id!r} (RunId form, same time)")
                 size = params.get("ArrayProperties", {}).get("Size")
-                report(isinstance(size, int) and size >= 2 and str(size) == str(env.get("MATCH_SHARD_COUNT")),
-                       f"{t.name} {lid}: array size {size!r} (a number >= 2) equals MATCH_SHARD_COUNT "
-                       f"{env.get('MATCH_SHARD_COUNT')!r}")
+                report.check(isinstance(size, int) and size >= 2 and str(size) == str(env.get("MATCH_SHARD_COUNT")),
+                             f"{t.name} {lid}: array size {size!r} (a number >= 2) equals MATCH_SHARD_COUNT "
+                             f"{env.get('MATCH_SHARD_COUNT')!r}")
                 # The plan read and the load use the same run id.
                 reads = [s for s in states.values() if "s3:getObject" in str(s.get("Resource", ""))]
                 for s in reads:
                     key = Intrinsics({"run_id": run_id}, ctx).eval(s["Parameters"]["Key.$"])
                     expected = plan_pattern.replace("{run_id}", run_id) if plan_pattern else None
-                    report(key == expected, f"{t.name} {lid}: reads plan {key} "
-                           f"(matcher writes {plan_pattern or 'no plan file found in matcher/src/stage/plan.rs'})")
+                    report.check(key == expected,
+                                 f"{t.name} {lid}: reads plan {key} (matcher writes "
+                                 f"{plan_pattern or 'no plan file found in matcher/src/stage/plan.rs'})")
                 loads = [s for s in states.values()
                          if "batch:submitJob" in str(s.get("Resource", "")) and "Parameters" in s.get("Parameters", {})]
                 for s in loads:
                     given = s["Parameters"]["Parameters"]
-                    report(given.get("run_id.$") == "$.run_id" and "run_id" in data,
-                           f"{t.name} {lid}: the load gets run_id from the same execution data")
+                    report.check(given.get("run_id.$") == "$.run_id" and "run_id" in data,
+                                 f"{t.name} {lid}: the load gets run_id from the same execution data")
     if machines == 0:
-        report(False, "no state machine found")
-    print(f"state machines: {passes} passed, {failures} failed")
-    return 1 if failures else 0
+        report.fail("no state machine found")
+    return report.status("state machines")
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except CheckError as e:
-        print(f"  FAIL  {e}")
-        sys.exit(1)
+    run_check(main, CheckError)
