@@ -9,42 +9,24 @@ mod support;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use support::{HEADER, Server, row};
+use support::{HEADER, Server, row, setting};
 
 #[tokio::main]
 async fn main() {
-    let requests: usize = std::env::var("REQUESTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    let concurrency: usize = std::env::var("CONCURRENCY")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(16);
+    let requests: usize = setting("REQUESTS", 2000);
+    let concurrency: usize = setting("CONCURRENCY", 16);
     let server = Server::start().await;
     let mut csv = HEADER.to_owned();
     (0..20).for_each(|i| csv.push_str(&row(i)));
     let http = reqwest::Client::new();
-    let url = format!("{}/v1/postings", server.base);
 
     let started = Instant::now();
     let mut latencies: Vec<Duration> = futures::stream::iter(0..requests)
-        .map(|_| {
-            let (http, url, csv, token) =
-                (http.clone(), url.clone(), csv.clone(), server.token.clone());
-            async move {
-                let t = Instant::now();
-                let r = http
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("content-type", "text/csv")
-                    .body(csv)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 202);
-                t.elapsed()
-            }
+        .map(|_| async {
+            let t = Instant::now();
+            let r = server.upload(&http, csv.clone()).await;
+            assert_eq!(r.status(), 202);
+            t.elapsed()
         })
         .buffer_unordered(concurrency)
         .collect()

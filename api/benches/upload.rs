@@ -10,14 +10,11 @@ mod support;
 use std::time::Instant;
 
 use bytes::Bytes;
-use support::{HEADER, Server, row};
+use support::{HEADER, Server, row, setting};
 
 #[tokio::main]
 async fn main() {
-    let target_mb: u64 = std::env::var("UPLOAD_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let target_mb: u64 = setting("UPLOAD_MB", 200);
     let target = target_mb * 1_000_000;
     let server = Server::start().await;
     let idle = server.peak_rss_mib();
@@ -44,14 +41,9 @@ async fn main() {
     });
 
     let started = Instant::now();
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/postings", server.base))
-        .bearer_auth(&server.token)
-        .header("content-type", "text/csv")
-        .body(reqwest::Body::wrap_stream(chunks))
-        .send()
-        .await
-        .unwrap();
+    let response = server
+        .upload(&reqwest::Client::new(), reqwest::Body::wrap_stream(chunks))
+        .await;
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap();
     let secs = started.elapsed().as_secs_f64();

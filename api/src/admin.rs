@@ -2,14 +2,15 @@
 //! Manager or the local file) through the same code the server reads it with.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::Context;
 use postings::ids::PartnerId;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::token::{self, SCOPE_UPLOAD, TokenSettings};
 use crate::config::{Config, KeysCommand, PartnersCommand, TokenArgs};
-use crate::partners::{Backend, Registry, RegistryDoc};
+use crate::partners::{AdminError, Backend, Registry, RegistryDoc};
 
 pub async fn registry(config: &Config) -> Registry {
     let backend = match &config.partners_secret_id {
@@ -23,121 +24,145 @@ fn partner_id(s: &str) -> anyhow::Result<PartnerId> {
     PartnerId::parse(s).map_err(anyhow::Error::from)
 }
 
-pub async fn partners(
-    config: &Config,
-    command: PartnersCommand,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let registry = registry(config).await;
-    let place = registry.backend().describe();
-    match command {
-        PartnersCommand::Add { id } => {
-            let id = partner_id(&id)?;
-            let secret = registry
-                .update(|doc| doc.add_partner(&id))
-                .await
-                .with_context(|| format!("adding partner {id} to {place}"))?;
-            writeln!(out, "partner {id} added to {place}")?;
-            writeln!(out, "client_id={id}")?;
-            // Shown this once; only its hash is stored.
-            writeln!(out, "client_secret={}", secret.expose_secret())?;
-        }
-        PartnersCommand::Disable { id } => {
-            let id = partner_id(&id)?;
-            registry
-                .update(|doc| doc.set_enabled(&id, false))
-                .await
-                .with_context(|| format!("disabling partner {id} in {place}"))?;
-            writeln!(out, "partner {id} disabled in {place}")?;
-        }
-        PartnersCommand::Enable { id } => {
-            let id = partner_id(&id)?;
-            registry
-                .update(|doc| doc.set_enabled(&id, true))
-                .await
-                .with_context(|| format!("enabling partner {id} in {place}"))?;
-            writeln!(out, "partner {id} enabled in {place}")?;
-        }
-        PartnersCommand::RotateSecret { id } => {
-            let id = partner_id(&id)?;
-            let secret = registry
-                .update(|doc| doc.rotate_secret(&id))
-                .await
-                .with_context(|| format!("rotating the client secret of {id} in {place}"))?;
-            writeln!(out, "partner {id}: new client secret in {place}")?;
-            writeln!(out, "client_id={id}")?;
-            // Shown this once; only its hash is stored.
-            writeln!(out, "client_secret={}", secret.expose_secret())?;
-        }
-        PartnersCommand::List => {
-            let doc = registry
-                .reload()
-                .await
-                .with_context(|| format!("reading {place}"))?;
-            for (id, entry) in &doc.partners {
-                let state = if entry.enabled { "enabled" } else { "disabled" };
-                writeln!(out, "{id}\t{state}\t{}", entry.created_at.to_rfc3339())?;
-            }
-        }
-    }
-    Ok(())
+/// The admin commands, on the configured registry.
+pub struct Admin {
+    registry: Registry,
+    /// How the commands' messages name the registry.
+    place: String,
+    tokens: TokenSettings,
 }
 
-pub async fn keys(
-    config: &Config,
-    command: KeysCommand,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let registry = registry(config).await;
-    let place = registry.backend().describe();
-    let kids = registry
-        .update(|doc: &mut RegistryDoc| {
-            match command {
-                KeysCommand::Rotate => doc.rotate_keys(),
-                KeysCommand::Retire => doc.retire_keys(),
-            }
-            Ok::<_, std::convert::Infallible>(
-                doc.signing_keys
-                    .iter()
-                    .map(|k| k.kid.clone())
-                    .collect::<Vec<_>>(),
+impl Admin {
+    pub async fn open(config: &Config) -> Self {
+        let registry = registry(config).await;
+        let place = registry.backend().describe();
+        let tokens = TokenSettings {
+            issuer: config.token_issuer.clone(),
+            audience: config.token_audience.clone(),
+        };
+        Self {
+            registry,
+            place,
+            tokens,
+        }
+    }
+
+    pub async fn partners(
+        &self,
+        command: PartnersCommand,
+        out: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        let (id, enabled) = match command {
+            PartnersCommand::List => return self.list(out).await,
+            PartnersCommand::Add { id } => return self.new_secret(&id, true, out).await,
+            PartnersCommand::RotateSecret { id } => return self.new_secret(&id, false, out).await,
+            PartnersCommand::Disable { id } => (id, false),
+            PartnersCommand::Enable { id } => (id, true),
+        };
+        let (id, place) = (partner_id(&id)?, &self.place);
+        let (doing, done) = if enabled {
+            ("enabling", "enabled")
+        } else {
+            ("disabling", "disabled")
+        };
+        self.registry
+            .update(|doc| doc.set_enabled(&id, enabled))
+            .await
+            .with_context(|| format!("{doing} partner {id} in {place}"))?;
+        writeln!(out, "partner {id} {done} in {place}")?;
+        Ok(())
+    }
+
+    /// `partners add` (a `new_partner`) or `rotate-secret`: both make a client secret, which
+    /// is printed this once (only its hash is stored).
+    async fn new_secret(
+        &self,
+        id: &str,
+        new_partner: bool,
+        out: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        let (id, place) = (partner_id(id)?, &self.place);
+        let (change, doing, done): (SecretChange, _, _) = if new_partner {
+            (
+                RegistryDoc::add_partner,
+                format!("adding partner {id} to {place}"),
+                format!("partner {id} added to {place}"),
             )
-        })
-        .await
-        .with_context(|| format!("updating signing keys in {place}"))?;
-    writeln!(
-        out,
-        "signing keys in {place} (newest first, the first signs): {}",
-        kids.join(", ")
-    )?;
-    Ok(())
+        } else {
+            (
+                RegistryDoc::rotate_secret,
+                format!("rotating the client secret of {id} in {place}"),
+                format!("partner {id}: new client secret in {place}"),
+            )
+        };
+        let secret = self
+            .registry
+            .update(|doc| change(doc, &id))
+            .await
+            .context(doing)?;
+        writeln!(out, "{done}")?;
+        writeln!(out, "client_id={id}")?;
+        writeln!(out, "client_secret={}", secret.expose_secret())?;
+        Ok(())
+    }
+
+    async fn list(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        for (id, entry) in &self.read().await?.partners {
+            let state = if entry.enabled { "enabled" } else { "disabled" };
+            writeln!(out, "{id}\t{state}\t{}", entry.created_at.to_rfc3339())?;
+        }
+        Ok(())
+    }
+
+    async fn read(&self) -> anyhow::Result<Arc<RegistryDoc>> {
+        let place = &self.place;
+        self.registry
+            .reload()
+            .await
+            .with_context(|| format!("reading {place}"))
+    }
+
+    pub async fn keys(&self, command: KeysCommand, out: &mut impl Write) -> anyhow::Result<()> {
+        let place = &self.place;
+        let kids = self
+            .registry
+            .update(|doc: &mut RegistryDoc| {
+                match command {
+                    KeysCommand::Rotate => doc.rotate_keys(),
+                    KeysCommand::Retire => doc.retire_keys(),
+                }
+                Ok::<_, std::convert::Infallible>(
+                    doc.signing_keys
+                        .iter()
+                        .map(|k| k.kid.clone())
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .await
+            .with_context(|| format!("updating signing keys in {place}"))?;
+        writeln!(
+            out,
+            "signing keys in {place} (newest first, the first signs): {}",
+            kids.join(", ")
+        )?;
+        Ok(())
+    }
+
+    pub async fn mint_token(&self, args: TokenArgs, out: &mut impl Write) -> anyhow::Result<()> {
+        let id = partner_id(&args.partner)?;
+        let doc = self.read().await?;
+        match doc.partners.get(&id) {
+            Some(e) if e.enabled => {}
+            Some(_) => anyhow::bail!("partner {id} is disabled"),
+            None => anyhow::bail!("no partner {id} in {}", self.place),
+        }
+        let token = token::issue(&doc, &self.tokens, &id, args.ttl.0, SCOPE_UPLOAD)?;
+        writeln!(out, "{token}")?;
+        Ok(())
+    }
 }
 
-pub async fn mint_token(
-    config: &Config,
-    args: TokenArgs,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let registry = registry(config).await;
-    let place = registry.backend().describe();
-    let id = partner_id(&args.partner)?;
-    let doc = registry
-        .reload()
-        .await
-        .with_context(|| format!("reading {place}"))?;
-    match doc.partners.get(&id) {
-        Some(e) if e.enabled => {}
-        Some(_) => anyhow::bail!("partner {id} is disabled"),
-        None => anyhow::bail!("no partner {id} in {place}"),
-    }
-    let settings = TokenSettings {
-        issuer: config.token_issuer.clone(),
-        audience: config.token_audience.clone(),
-    };
-    let token = token::issue(&doc, &settings, &id, args.ttl.0, SCOPE_UPLOAD)?;
-    writeln!(out, "{token}")?;
-    Ok(())
-}
+type SecretChange = fn(&mut RegistryDoc, &PartnerId) -> Result<SecretString, AdminError>;
 
 /// On the embedded default, the server makes its own first signing key so that a new user's
 /// first `serve` works; in production the secret is provisioned by `partners add`.

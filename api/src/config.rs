@@ -1,5 +1,6 @@
 //! The binary's one typed configuration: environment variables (the way Lambda, Batch and
-//! containers pass settings) with the same names as flags. Doc comments are the `--help` text.
+//! containers pass settings) with the same names as flags. Doc comments are the `--help` text;
+//! a bare `env` is the field's name in upper case (`store_url`: `--store-url`, `STORE_URL`).
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -36,7 +37,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// TCP port to listen on (the Lambda Web Adapter passes it too).
-    #[arg(long, env = "PORT", default_value_t = 8080)]
+    #[arg(long, env, default_value_t = 8080)]
     pub port: u16,
     /// Address to bind: loopback by default; containers set 0.0.0.0.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1")]
@@ -92,85 +93,55 @@ pub struct TokenArgs {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Object store: s3://bucket[/prefix], file:///dir or a directory path.
-    #[arg(long, env = "STORE_URL", default_value = ".data/store", global = true)]
+    #[arg(long, env, default_value = ".data/store", global = true)]
     pub store_url: String,
     /// Secrets Manager secret holding the partner registry and signing keys (production).
     /// When unset, the local file PARTNERS_FILE is used.
-    #[arg(long, env = "PARTNERS_SECRET_ID", global = true)]
+    #[arg(long, env, global = true)]
     pub partners_secret_id: Option<String>,
     /// Local partner registry file (the embedded default).
-    #[arg(
-        long,
-        env = "PARTNERS_FILE",
-        default_value = ".data/partners.json",
-        global = true
-    )]
+    #[arg(long, env, default_value = ".data/partners.json", global = true)]
     pub partners_file: PathBuf,
     /// How long the partner registry is cached before it is read again.
-    #[arg(long, env = "PARTNERS_REFRESH", default_value = "60s", global = true)]
+    #[arg(long, env, default_value = "60s", global = true)]
     pub partners_refresh: HumanDuration,
     /// `iss` of the access tokens this service issues and accepts.
-    #[arg(
-        long,
-        env = "TOKEN_ISSUER",
-        default_value = "ingest-api",
-        global = true
-    )]
+    #[arg(long, env, default_value = "ingest-api", global = true)]
     pub token_issuer: String,
     /// `aud` of the access tokens this service issues and accepts.
-    #[arg(
-        long,
-        env = "TOKEN_AUDIENCE",
-        default_value = "ingest-api",
-        global = true
-    )]
+    #[arg(long, env, default_value = "ingest-api", global = true)]
     pub token_audience: String,
     /// Lifetime of tokens from POST /v1/oauth/token.
-    #[arg(long, env = "TOKEN_TTL", default_value = "15m", global = true)]
+    #[arg(long, env, default_value = "15m", global = true)]
     pub token_ttl: HumanDuration,
     /// Largest accepted CSV, in bytes (direct and presigned uploads).
-    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024, global = true)]
+    #[arg(long, env, default_value_t = 512 * 1024 * 1024, global = true)]
     pub max_upload_bytes: u64,
     /// Longest a request may take before it is answered 503.
-    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "300s", global = true)]
+    #[arg(long, env, default_value = "300s", global = true)]
     pub request_timeout: HumanDuration,
     /// How long a client may take to send its request line and headers; then the
     /// connection is closed.
-    #[arg(
-        long,
-        env = "HEADER_READ_TIMEOUT",
-        default_value = "10s",
-        global = true
-    )]
+    #[arg(long, env, default_value = "10s", global = true)]
     pub header_read_timeout: HumanDuration,
     /// How long a request body may go without a byte arriving; then 408 (nothing stored).
-    #[arg(long, env = "BODY_READ_TIMEOUT", default_value = "20s", global = true)]
+    #[arg(long, env, default_value = "20s", global = true)]
     pub body_read_timeout: HumanDuration,
     /// Most requests one partner may have in progress at once; more get 429. 0 means a
     /// quarter of MAX_CONCURRENT_REQUESTS.
-    #[arg(
-        long,
-        env = "MAX_CONCURRENT_PER_PARTNER",
-        default_value_t = 0,
-        global = true
-    )]
+    #[arg(long, env, default_value_t = 0, global = true)]
     pub max_concurrent_per_partner: usize,
     /// Most requests served at once (health checks aside); more are refused with 503.
-    #[arg(
-        long,
-        env = "MAX_CONCURRENT_REQUESTS",
-        default_value_t = 256,
-        global = true
-    )]
+    #[arg(long, env, default_value_t = 256, global = true)]
     pub max_concurrent_requests: usize,
     /// Token requests allowed per client id per minute (and at once); more get 429.
-    #[arg(long, env = "TOKEN_RATE_PER_CLIENT", default_value_t = NonZeroU32::new(10).expect("non-zero"), global = true)]
+    #[arg(long, env, default_value_t = NonZeroU32::new(10).expect("non-zero"), global = true)]
     pub token_rate_per_client: NonZeroU32,
     /// Token requests allowed per peer address per minute (and at once); more get 429.
-    #[arg(long, env = "TOKEN_RATE_PER_ADDRESS", default_value_t = NonZeroU32::new(64).expect("non-zero"), global = true)]
+    #[arg(long, env, default_value_t = NonZeroU32::new(64).expect("non-zero"), global = true)]
     pub token_rate_per_address: NonZeroU32,
     /// Lifetime of presigned upload URLs.
-    #[arg(long, env = "PRESIGN_TTL", default_value = "15m", global = true)]
+    #[arg(long, env, default_value = "15m", global = true)]
     pub presign_ttl: HumanDuration,
 }
 

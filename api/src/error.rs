@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -80,6 +81,19 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A 400 whose slug says what was wrong with the request.
+    pub fn bad_request(slug: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            slug,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 400 `invalid-request`: the request does not have the documented form.
+    pub fn invalid_request(detail: impl Into<String>) -> Self {
+        Self::bad_request("invalid-request", detail)
+    }
+
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         Self::Internal(e.into())
     }
@@ -129,31 +143,45 @@ impl ApiError {
 
     /// The stable last part of the problem `type`; clients may switch on it.
     pub fn slug(&self) -> &'static str {
+        self.slug_and_title().0
+    }
+
+    /// Each kind of error's slug and title, side by side.
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
-            Self::Unauthorized { .. } => "unauthorized",
-            Self::InvalidClient(_) => "invalid-client",
+            Self::Unauthorized { .. } => ("unauthorized", "Authentication required"),
+            Self::InvalidClient(_) => ("invalid-client", "Invalid client credentials"),
             Self::Forbidden {
                 insufficient_scope: true,
                 ..
-            } => "insufficient-scope",
-            Self::Forbidden { .. } => "forbidden",
-            Self::BadRequest { slug, .. } => slug,
-            Self::UnsupportedMediaType(_) => "unsupported-media-type",
-            Self::InvalidCsv(_) => "invalid-csv",
-            Self::TooLarge { .. } => "body-too-large",
-            Self::IdempotencyKeyReused(_) => "idempotency-key-reused",
-            Self::IdempotencyInFlight(_) => "idempotency-key-in-flight",
-            Self::NotFound(_) => "not-found",
-            Self::UriTooLong(_) => "uri-too-long",
-            Self::MethodNotAllowed(_) => "method-not-allowed",
-            Self::Conflict(_) => "conflict",
-            Self::NotAvailable(_) => "not-available",
-            Self::Timeout => "timeout",
-            Self::BodyTimeout(_) => "body-timeout",
-            Self::Overloaded => "overloaded",
-            Self::TooManyRequests { .. } => "rate-limited",
-            Self::Unavailable(_) | Self::Outage { .. } => "unavailable",
-            Self::Internal(_) => "internal",
+            } => ("insufficient-scope", "Forbidden"),
+            Self::Forbidden { .. } => ("forbidden", "Forbidden"),
+            Self::BadRequest { slug, .. } => (*slug, "Bad request"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::InvalidCsv(_) => (
+                "invalid-csv",
+                "The CSV does not follow the posting contract",
+            ),
+            Self::TooLarge { .. } => ("body-too-large", "Body too large"),
+            Self::IdempotencyKeyReused(_) => (
+                "idempotency-key-reused",
+                "Idempotency key reused with a different body",
+            ),
+            Self::IdempotencyInFlight(_) => (
+                "idempotency-key-in-flight",
+                "A request with this idempotency key is in progress",
+            ),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::UriTooLong(_) => ("uri-too-long", "URI too long"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::NotAvailable(_) => ("not-available", "Not available on this deployment"),
+            Self::Timeout => ("timeout", "Request timed out"),
+            Self::BodyTimeout(_) => ("body-timeout", "Request body timed out"),
+            Self::Overloaded => ("overloaded", "Server busy"),
+            Self::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
+            Self::Unavailable(_) | Self::Outage { .. } => ("unavailable", "Service unavailable"),
+            Self::Internal(_) => ("internal", "Internal server error"),
         }
     }
 
@@ -175,31 +203,6 @@ impl ApiError {
             "unsupported-grant-type" => Some("unsupported_grant_type"),
             "invalid-scope" => Some("invalid_scope"),
             _ => None,
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            Self::Unauthorized { .. } => "Authentication required",
-            Self::InvalidClient(_) => "Invalid client credentials",
-            Self::Forbidden { .. } => "Forbidden",
-            Self::BadRequest { .. } => "Bad request",
-            Self::UnsupportedMediaType(_) => "Unsupported media type",
-            Self::InvalidCsv(_) => "The CSV does not follow the posting contract",
-            Self::TooLarge { .. } => "Body too large",
-            Self::IdempotencyKeyReused(_) => "Idempotency key reused with a different body",
-            Self::IdempotencyInFlight(_) => "A request with this idempotency key is in progress",
-            Self::NotFound(_) => "Not found",
-            Self::UriTooLong(_) => "URI too long",
-            Self::MethodNotAllowed(_) => "Method not allowed",
-            Self::Conflict(_) => "Conflict",
-            Self::NotAvailable(_) => "Not available on this deployment",
-            Self::Timeout => "Request timed out",
-            Self::BodyTimeout(_) => "Request body timed out",
-            Self::Overloaded => "Server busy",
-            Self::TooManyRequests { .. } => "Too many requests",
-            Self::Unavailable(_) | Self::Outage { .. } => "Service unavailable",
-            Self::Internal(_) => "Internal server error",
         }
     }
 
@@ -259,12 +262,26 @@ pub struct ProblemExt {
     pub cause: Option<Arc<String>>,
 }
 
+/// The query string did not have the documented form.
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        Self::invalid_request(e.body_text())
+    }
+}
+
+/// The body could not be read (before it was looked at).
+impl From<BytesRejection> for ApiError {
+    fn from(e: BytesRejection) -> Self {
+        Self::invalid_request(e.body_text())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let problem = Problem {
             type_: format!("{PROBLEM_TYPE_PREFIX}{}", self.slug()),
-            title: self.title(),
+            title: self.slug_and_title().1,
             status: status.as_u16(),
             detail: self.detail(),
             instance: None,

@@ -31,10 +31,10 @@ impl IdempotencyKey {
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ApiError::BadRequest {
-                slug: "invalid-idempotency-key",
-                detail: "Idempotency-Key must be 1-255 visible ASCII characters".into(),
-            })
+            Err(ApiError::bad_request(
+                "invalid-idempotency-key",
+                "Idempotency-Key must be 1-255 visible ASCII characters",
+            ))
         }
     }
 }

@@ -2,7 +2,7 @@
 //! commands, configured from the environment.
 
 use clap::Parser;
-use ingest_api::admin;
+use ingest_api::admin::{self, Admin};
 use ingest_api::config::{Cli, Command};
 use ingest_api::startup::Application;
 use ingest_api::state::AppState;
@@ -25,6 +25,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout();
+    let open_admin = || Admin::open(&cli.config);
     match cli.command {
         Command::Serve(args) => {
             let state = AppState::from_config(&cli.config).await?;
@@ -33,8 +34,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(addr = %app.local_addr(), "listening");
             app.run_until_stopped().await
         }
-        Command::Partners(c) => admin::partners(&cli.config, c, &mut stdout).await,
-        Command::Keys(c) => admin::keys(&cli.config, c, &mut stdout).await,
-        Command::Token(args) => admin::mint_token(&cli.config, args, &mut stdout).await,
+        Command::Partners(c) => open_admin().await.partners(c, &mut stdout).await,
+        Command::Keys(c) => open_admin().await.keys(c, &mut stdout).await,
+        Command::Token(args) => open_admin().await.mint_token(args, &mut stdout).await,
     }
 }

@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::{ApiError, ProblemExt};
 use crate::limits::{body_read_timeout, uri_limit};
-use crate::routes::openapi::{ApiDoc, Served, add_layer_responses};
+use crate::routes::openapi::{ApiDoc, Served, add_layer_responses, partner_operations};
 use crate::state::AppState;
 use crate::{routes, server};
 
@@ -71,15 +71,18 @@ pub fn routes() -> Routes {
     let streaming = OpenApiRouter::<AppState>::new()
         .routes(utoipa_axum::routes!(routes::postings::upload))
         .layer(DefaultBodyLimit::disable());
-    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(utoipa_axum::routes!(routes::openapi::openapi_json))
-        .routes(utoipa_axum::routes!(routes::oauth::token))
+    let mut partners = OpenApiRouter::<AppState>::new()
         .routes(utoipa_axum::routes!(routes::uploads::create))
         .routes(utoipa_axum::routes!(routes::results::list))
         .routes(utoipa_axum::routes!(routes::results::show))
         .routes(utoipa_axum::routes!(routes::results::results))
         .routes(utoipa_axum::routes!(routes::uploads::complete))
-        .merge(streaming)
+        .merge(streaming);
+    partner_operations(partners.get_openapi_mut());
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(utoipa_axum::routes!(routes::openapi::openapi_json))
+        .routes(utoipa_axum::routes!(routes::oauth::token))
+        .merge(partners)
         .split_for_parts();
     add_layer_responses(&mut document, true);
     add_layer_responses(&mut open_doc, false);

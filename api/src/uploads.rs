@@ -131,6 +131,17 @@ pub async fn save_state(store: &Store, state: &UploadState) {
     }
 }
 
+/// The `{id}` of an upload's routes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UploadPath {
+    /// the upload id
+    pub id: String,
+}
+
+/// How the 404 of [`load_state`] reads in the OpenAPI document.
+pub const NO_SUCH_UPLOAD: &str = "no such upload for this partner";
+
 pub async fn load_state(
     store: &Store,
     partner: &PartnerId,

@@ -97,6 +97,21 @@ impl Server {
         }
     }
 
+    /// `POST /v1/postings` of a CSV with the server's token.
+    pub async fn upload(
+        &self,
+        http: &reqwest::Client,
+        csv: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        http.post(format!("{}/v1/postings", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Peak resident set size of the server process so far (VmHWM), in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
         let status =
@@ -116,6 +131,14 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A bench's setting from the environment (e.g. `REQUESTS=4000`), else `default`.
+pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn free_port() -> u16 {

@@ -118,10 +118,10 @@ async fn forward_file_field(
             Ok(Some(f)) if f.name() == Some("file") => break f,
             Ok(Some(_)) => continue,
             Ok(None) => {
-                let _ = found.send(Err(ApiError::BadRequest {
-                    slug: "missing-file-field",
-                    detail: "the multipart body has no `file` field".into(),
-                }));
+                let _ = found.send(Err(ApiError::bad_request(
+                    "missing-file-field",
+                    "the multipart body has no `file` field",
+                )));
                 return;
             }
             Err(e) => {
@@ -149,10 +149,7 @@ async fn forward_file_field(
 }
 
 fn invalid_multipart(detail: String) -> ApiError {
-    ApiError::BadRequest {
-        slug: "invalid-multipart",
-        detail,
-    }
+    ApiError::bad_request("invalid-multipart", detail)
 }
 
 #[cfg(test)]

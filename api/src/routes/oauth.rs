@@ -17,8 +17,9 @@ use postings::ids::PartnerId;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use super::openapi::problems;
 use crate::auth::token::{self, SCOPE_UPLOAD};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::limits::body_timeout;
 use crate::partners::{PartnerEntry, Verification};
 use crate::ratelimit::PeerAddr;
@@ -84,12 +85,14 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-fn bad_request(slug: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::BadRequest {
-        slug,
-        detail: detail.into(),
-    }
-}
+problems!(TokenProblems {
+    400 => "malformed form, unsupported grant type or scope",
+    401 => "unknown client, wrong secret or no credentials",
+    403 => "the partner is disabled",
+    413 => "form over 64 KiB",
+    415 => "not application/x-www-form-urlencoded",
+    429 => "too many token requests from this address or for this client id (Retry-After)",
+});
 
 #[utoipa::path(
     post,
@@ -100,12 +103,7 @@ fn bad_request(slug: &'static str, detail: impl Into<String>) -> ApiError {
     security(("basic" = []), ()),
     responses(
         (status = 200, description = "token issued (Cache-Control: no-store)", body = TokenResponse),
-        (status = 400, description = "malformed form, unsupported grant type or scope", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "unknown client, wrong secret or no credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "the partner is disabled", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "form over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "not application/x-www-form-urlencoded", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "too many token requests from this address or for this client id (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        TokenProblems,
     )
 )]
 pub async fn token(
@@ -131,16 +129,13 @@ pub async fn token(
         if let Some(d) = body_timeout(&e) {
             return ApiError::BodyTimeout(d.as_secs());
         }
-        bad_request(
-            "invalid-request",
-            format!(
-                "send an application/x-www-form-urlencoded body: {}",
-                e.body_text()
-            ),
-        )
+        ApiError::invalid_request(format!(
+            "send an application/x-www-form-urlencoded body: {}",
+            e.body_text()
+        ))
     })?;
     if form.grant_type.as_deref() != Some("client_credentials") {
-        return Err(bad_request(
+        return Err(ApiError::bad_request(
             "unsupported-grant-type",
             "grant_type must be client_credentials",
         ));
@@ -149,7 +144,7 @@ pub async fn token(
     if scope.split_whitespace().next().is_none()
         || scope.split_whitespace().any(|s| s != SCOPE_UPLOAD)
     {
-        return Err(bad_request(
+        return Err(ApiError::bad_request(
             "invalid-scope",
             format!("the only scope is {SCOPE_UPLOAD}"),
         ));
@@ -222,8 +217,7 @@ fn credentials(
         Err(_) => None,
     };
     match (basic, form_id, form_secret) {
-        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(bad_request(
-            "invalid-request",
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(ApiError::invalid_request(
             "send client credentials either in HTTP Basic or in the body, not both",
         )),
         (Some(basic), None, None) => {

@@ -2,7 +2,9 @@
 //! own statuses and the types it exchanges (derived with `ToSchema` from the very structs
 //! serde writes), utoipa-axum routes exactly the annotated handlers, and the responses that
 //! the service's layers add to every route (414, 500, 503; 408 where a body is read) are
-//! added here once, by rule, the way the layers apply them.
+//! added here once, by rule, the way the layers apply them; so are the partner routes' tag and
+//! bearer-token requirement, where [`crate::startup`] groups them. A handler's own problem
+//! documents are listed with `problems!` (status and description).
 
 use std::sync::Arc;
 
@@ -11,10 +13,11 @@ use axum::{Extension, Json};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
+use crate::auth::token::SCOPE_UPLOAD;
 use crate::error::Problem;
 
 #[derive(OpenApi)]
@@ -80,20 +83,59 @@ pub fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
     )
 }
 
-/// Adds the responses every route can give because of the layers and extractors around it.
-/// `limited`: the route is behind the concurrency limit and the request timeout.
-pub fn add_layer_responses(document: &mut Document, limited: bool) {
-    for item in document.paths.paths.values_mut() {
-        let operations = [
+/// Declares `$name`, the problem documents one operation answers with beyond those every
+/// route gives (each a [`problem`] with its own description), for the operation's
+/// `#[utoipa::path(responses(...))]`.
+macro_rules! problems {
+    ($name:ident { $($status:literal => $description:expr),+ $(,)? }) => {
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<
+                String,
+                utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+            > {
+                [$((stringify!($status), $description)),+]
+                    .into_iter()
+                    .map(|(status, description)| {
+                        (status.to_owned(), $crate::routes::openapi::problem(description))
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+pub(crate) use problems;
+
+/// Every operation of the document.
+fn operations(document: &mut Document) -> impl Iterator<Item = &mut Operation> {
+    document.paths.paths.values_mut().flat_map(|item| {
+        [
             &mut item.get,
             &mut item.put,
             &mut item.post,
             &mut item.delete,
             &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
-            add_to_operation(operation, limited);
-        }
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
+/// Marks every operation of `document` as a partner's: in the `uploads` tag, and taking a
+/// partner's bearer token with the upload scope (what `AuthorizedPartner` checks).
+pub fn partner_operations(document: &mut Document) {
+    for operation in operations(document) {
+        operation.tags = Some(vec!["uploads".to_owned()]);
+        operation.security = Some(vec![SecurityRequirement::new("bearer", [SCOPE_UPLOAD])]);
+    }
+}
+
+/// Adds the responses every route can give because of the layers and extractors around it.
+/// `limited`: the route is behind the concurrency limit and the request timeout.
+pub fn add_layer_responses(document: &mut Document, limited: bool) {
+    for operation in operations(document) {
+        add_to_operation(operation, limited);
     }
 }
 

@@ -12,9 +12,10 @@ use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
 use super::body::{ByteStream, CsvBody, cancel_on_drop, csv_body};
+use super::openapi::problems;
 
 use crate::auth::AuthorizedPartner;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::idempotency::{self, Begin, IdempotencyKey};
 use crate::limits::body_timeout;
 use crate::state::AppState;
@@ -42,10 +43,17 @@ pub struct IdempotencyHeader {
     idempotency_key: Option<String>,
 }
 
+problems!(UploadProblems {
+    400 => "unreadable body, bad multipart form or bad Idempotency-Key",
+    409 => "a request with the same Idempotency-Key is in progress",
+    413 => "body over the size limit; nothing stored",
+    415 => "not text/csv or multipart/form-data",
+    422 => "the CSV breaks the contract (e.g. a required column is missing, unknown charset), or the Idempotency-Key was used for another body; nothing stored",
+});
+
 #[utoipa::path(
     post,
     path = "/v1/postings",
-    tag = "uploads",
     summary = "Upload a CSV of postings (streamed; stored under the partner's prefix)",
     params(IdempotencyHeader),
     request_body(
@@ -55,14 +63,9 @@ pub struct IdempotencyHeader {
             (UploadForm = "multipart/form-data"),
         )
     ),
-    security(("bearer" = ["postings:write"])),
     responses(
         (status = 202, description = "stored and registered (Location: /v1/uploads/{id})", body = UploadResponse),
-        (status = 400, description = "unreadable body, bad multipart form or bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "a request with the same Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "body over the size limit; nothing stored", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "not text/csv or multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "the CSV breaks the contract (e.g. a required column is missing, unknown charset), or the Idempotency-Key was used for another body; nothing stored", body = Problem, content_type = "application/problem+json"),
+        UploadProblems,
     )
 )]
 pub async fn upload(
@@ -222,10 +225,10 @@ pub fn intake_error(e: IntakeError) -> ApiError {
         }
         IntakeError::Body(io) => match body_timeout(&io) {
             Some(d) => ApiError::BodyTimeout(d.as_secs()),
-            None => ApiError::BadRequest {
-                slug: "body-read-failed",
-                detail: format!("the request body could not be read ({io}); nothing was stored"),
-            },
+            None => ApiError::bad_request(
+                "body-read-failed",
+                format!("the request body could not be read ({io}); nothing was stored"),
+            ),
         },
         IntakeError::Store(StoreError::Changed(_)) => ApiError::Conflict(
             "the uploaded object changed while it was being checked; nothing was registered: complete again to check the object as it is now".into(),

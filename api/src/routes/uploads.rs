@@ -26,12 +26,14 @@ use postings::store::PutBound;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
+use super::openapi::problems;
 use super::postings::intake_error;
 use crate::auth::AuthorizedPartner;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::uploads::{
-    Phase, UploadResponse, UploadState, load_state, save_state, staging_key, state_key,
+    NO_SUCH_UPLOAD, Phase, UploadPath, UploadResponse, UploadState, load_state, save_state,
+    staging_key, state_key,
 };
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -97,18 +99,20 @@ pub struct CreatedUpload {
     pub complete_url: String,
 }
 
+problems!(CreateProblems {
+    400 => "not a JSON object of the documented fields, or an unknown charset; nothing created",
+    413 => "the declared `bytes` are over the upload limit",
+    501 => "the deployment's store is a local directory: use POST /v1/postings",
+});
+
 #[utoipa::path(
     post,
     path = "/v1/uploads",
-    tag = "uploads",
     summary = "Start a presigned upload: a short-lived S3 PUT URL for a staging key, registered by `complete`",
     request_body(content = Option<CreateUpload>, content_type = "application/json"),
-    security(("bearer" = ["postings:write"])),
     responses(
         (status = 201, description = "URL issued", body = CreatedUpload),
-        (status = 400, description = "not a JSON object of the documented fields, or an unknown charset; nothing created", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "the declared `bytes` are over the upload limit", body = Problem, content_type = "application/problem+json"),
-        (status = 501, description = "the deployment's store is a local directory: use POST /v1/postings", body = Problem, content_type = "application/problem+json"),
+        CreateProblems,
     )
 )]
 pub async fn create(
@@ -116,18 +120,16 @@ pub async fn create(
     partner: AuthorizedPartner,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(|e| ApiError::BadRequest {
-        slug: "invalid-request",
-        detail: e.body_text(),
-    })?;
+    let body = body?;
     let request: CreateUpload = if body.iter().all(u8::is_ascii_whitespace) {
         CreateUpload::default()
     } else {
         // `null` is the same as no body.
         serde_json::from_slice::<Option<CreateUpload>>(&body)
-            .map_err(|e| ApiError::BadRequest {
-                slug: "invalid-request",
-                detail: format!("expected a JSON object like {{\"charset\":\"shift_jis\"}}: {e}"),
+            .map_err(|e| {
+                ApiError::invalid_request(format!(
+                    "expected a JSON object like {{\"charset\":\"shift_jis\"}}: {e}"
+                ))
             })?
             .unwrap_or_default()
     };
@@ -136,13 +138,13 @@ pub async fn create(
         .as_deref()
         .is_some_and(|c| !CREATE_CHARSETS.contains(&c))
     {
-        return Err(ApiError::BadRequest {
-            slug: "unknown-charset",
-            detail: format!(
+        return Err(ApiError::bad_request(
+            "unknown-charset",
+            format!(
                 "charset {:?} is not accepted; use utf-8 or shift_jis, or leave it out to have it detected",
                 request.charset.unwrap_or_default()
             ),
-        });
+        ));
     }
     let sha256_ok =
         |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
@@ -151,11 +153,9 @@ pub async fn create(
             .bytes
             .is_some_and(|n| n == 0 || i64::try_from(n).is_err())
     {
-        return Err(ApiError::BadRequest {
-            slug: "invalid-request",
-            detail: "sha256 must be 64 lower-case hex digits and bytes a positive 64-bit integer"
-                .into(),
-        });
+        return Err(ApiError::invalid_request(
+            "sha256 must be 64 lower-case hex digits and bytes a positive 64-bit integer",
+        ));
     }
     let limit = state.settings.max_upload_bytes;
     if request.bytes.is_some_and(|n| n > limit) {
@@ -219,27 +219,29 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+problems!(CompleteProblems {
+    404 => NO_SUCH_UPLOAD,
+    409 => "nothing uploaded yet, already rejected, or the object changed while it was checked",
+    413 => "object over the size limit; deleted",
+    422 => "the CSV breaks the contract; deleted",
+});
+
 #[utoipa::path(
     post,
     path = "/v1/uploads/{id}/complete",
-    tag = "uploads",
+    params(UploadPath),
     summary = "Validate a presigned upload, copy it to its incoming key and register it, or delete it and say why",
-    params(("id" = String, Path, description = "the upload id")),
-    security(("bearer" = ["postings:write"])),
     responses(
         (status = 200, description = "registered (the same answer again on a repeat)", body = UploadResponse),
-        (status = 404, description = "no such upload for this partner", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "nothing uploaded yet, already rejected, or the object changed while it was checked", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "object over the size limit; deleted", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "the CSV breaks the contract; deleted", body = Problem, content_type = "application/problem+json"),
+        CompleteProblems,
     )
 )]
 pub async fn complete(
     State(state): State<AppState>,
     partner: AuthorizedPartner,
-    Path(id): Path<String>,
+    Path(path): Path<UploadPath>,
 ) -> Result<Response, ApiError> {
-    let mut upload = load_state(&state.store, &partner.id, &id).await?;
+    let mut upload = load_state(&state.store, &partner.id, &path.id).await?;
     match upload.state {
         Phase::Completed => {
             // Completing twice is harmless: the same answer again.

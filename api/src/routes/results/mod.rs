@@ -21,10 +21,13 @@ use serde::{Deserialize, Serialize};
 
 pub use view::{Processing, RowCounts};
 
+use super::openapi::problems;
 use crate::auth::AuthorizedPartner;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
-use crate::uploads::{Phase, UploadState, load_state, state_prefix, upload_id_of};
+use crate::uploads::{
+    NO_SUCH_UPLOAD, Phase, UploadPath, UploadState, load_state, state_prefix, upload_id_of,
+};
 
 /// An upload as the API took it, and what the batch has made of it since.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -75,23 +78,18 @@ pub struct ResultsQuery {
     pub include: Option<Include>,
 }
 
-fn bad_query(e: QueryRejection) -> ApiError {
-    ApiError::BadRequest {
-        slug: "invalid-request",
-        detail: e.body_text(),
-    }
-}
+problems!(ListProblems {
+    400 => "a limit outside 1-100 or a cursor that is not an upload id",
+});
 
 #[utoipa::path(
     get,
     path = "/v1/uploads",
-    tag = "uploads",
     summary = "The partner's uploads, newest first, a page at a time, each with its state and counts",
     params(PageQuery),
-    security(("bearer" = ["postings:write"])),
     responses(
         (status = 200, description = "one page of uploads", body = UploadPage),
-        (status = 400, description = "a limit outside 1-100 or a cursor that is not an upload id", body = Problem, content_type = "application/problem+json"),
+        ListProblems,
     )
 )]
 pub async fn list(
@@ -99,20 +97,18 @@ pub async fn list(
     partner: AuthorizedPartner,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<UploadPage>, ApiError> {
-    let Query(query) = query.map_err(bad_query)?;
+    let Query(query) = query?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest {
-            slug: "invalid-request",
-            detail: format!("limit must be between 1 and {MAX_PAGE}, not {limit}"),
-        });
+        return Err(ApiError::invalid_request(format!(
+            "limit must be between 1 and {MAX_PAGE}, not {limit}"
+        )));
     }
     let cursor = query
         .cursor
         .map(|c| {
-            UploadId::parse(&c).map_err(|_| ApiError::BadRequest {
-                slug: "invalid-request",
-                detail: format!("cursor {c:?} is not the next_cursor of a page"),
+            UploadId::parse(&c).map_err(|_| {
+                ApiError::invalid_request(format!("cursor {c:?} is not the next_cursor of a page"))
             })
         })
         .transpose()?;
@@ -146,24 +142,26 @@ pub async fn list(
     }))
 }
 
+problems!(ShowProblems {
+    404 => NO_SUCH_UPLOAD,
+});
+
 #[utoipa::path(
     get,
     path = "/v1/uploads/{id}",
-    tag = "uploads",
+    params(UploadPath),
     summary = "An upload: how it was taken (awaiting_upload, completed, rejected, expired) and where the batch has taken it since (received, matched in run R, loaded, held or quarantined with the reason), with its rows by outcome",
-    params(("id" = String, Path, description = "the upload id")),
-    security(("bearer" = ["postings:write"])),
     responses(
         (status = 200, description = "the upload", body = UploadView),
-        (status = 404, description = "no such upload for this partner", body = Problem, content_type = "application/problem+json"),
+        ShowProblems,
     )
 )]
 pub async fn show(
     State(state): State<AppState>,
     partner: AuthorizedPartner,
-    Path(id): Path<String>,
+    Path(path): Path<UploadPath>,
 ) -> Result<Json<UploadView>, ApiError> {
-    let upload = load_state(&state.store, &partner.id, &id).await?;
+    let upload = load_state(&state.store, &partner.id, &path.id).await?;
     Ok(Json(view(&state.store, &partner.id, upload).await?))
 }
 
@@ -187,28 +185,30 @@ async fn view(
     Ok(UploadView { upload, processing })
 }
 
+problems!(ResultsProblems {
+    400 => "an unknown `include`",
+    404 => NO_SUCH_UPLOAD,
+    409 => "no run has matched the upload yet (the detail says where it stands)",
+});
+
 #[utoipa::path(
     get,
     path = "/v1/uploads/{id}/results",
-    tag = "uploads",
     summary = "What became of the upload's rows, as CSV: one line per rejected or unmatched row with the reason and what to do (`include=matched` adds the linked rows with their corporate number)",
-    params(("id" = String, Path, description = "the upload id"), ResultsQuery),
-    security(("bearer" = ["postings:write"])),
+    params(UploadPath, ResultsQuery),
     responses(
         (status = 200, description = "columns `line, posting_id, outcome, reason, hint, corporate_number, match_score`; `line` is the row's line in the file (the header is line 1), `outcome` `rejected`, `unmatched` or `matched`; the run is named in `X-Run-Id`", body = String, content_type = "text/csv"),
-        (status = 400, description = "an unknown `include`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such upload for this partner", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "no run has matched the upload yet (the detail says where it stands)", body = Problem, content_type = "application/problem+json"),
+        ResultsProblems,
     )
 )]
 pub async fn results(
     State(state): State<AppState>,
     partner: AuthorizedPartner,
-    Path(id): Path<String>,
+    Path(path): Path<UploadPath>,
     query: Result<Query<ResultsQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(bad_query)?;
-    let upload = load_state(&state.store, &partner.id, &id).await?;
+    let Query(query) = query?;
+    let upload = load_state(&state.store, &partner.id, &path.id).await?;
     let upload_id = upload.upload_id;
     if upload.state != Phase::Completed {
         let phase = serde_json::to_value(upload.state).map_err(ApiError::internal)?;
