@@ -3,7 +3,6 @@
 
 use crate::common;
 
-use bytes::Bytes;
 use common::{GOOD_CSV, TestApp, eventually, problem, problem_slug};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -65,26 +64,7 @@ async fn a_retry_while_the_first_request_is_still_running_is_409() {
     let token = app.partner_with_token("acme").await;
 
     // The first request's body arrives slowly, under our control.
-    let (tx, rx) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
-    let slow = {
-        let (app_base, token) = (app.url("/v1/postings"), token.clone());
-        let http = app.http.clone();
-        tokio::spawn(async move {
-            http.post(app_base)
-                .bearer_auth(token)
-                .header("content-type", "text/csv")
-                .header("idempotency-key", "k-slow")
-                .body(reqwest::Body::wrap_stream(rx))
-                .send()
-                .await
-                .unwrap()
-        })
-    };
-    let mut tx = tx;
-    let (head, rest) = GOOD_CSV.split_at(40);
-    futures::SinkExt::send(&mut tx, Ok(Bytes::from(head.to_owned())))
-        .await
-        .unwrap();
+    let slow = app.hold_upload(&token, Some("k-slow")).await;
     // The first request holds the key once its record is in the store.
     eventually("the first request records its key", || async {
         app.objects()
@@ -102,11 +82,7 @@ async fn a_retry_while_the_first_request_is_still_running_is_409() {
     .await;
     assert_eq!(problem_slug(&body), "idempotency-key-in-flight");
 
-    futures::SinkExt::send(&mut tx, Ok(Bytes::from(rest.to_owned())))
-        .await
-        .unwrap();
-    drop(tx);
-    let first = slow.await.unwrap();
+    let first = slow.finish().await;
     assert_eq!(first.status(), 202);
     let replay = app
         .upload(&token, "text/csv", GOOD_CSV, Some("k-slow"))

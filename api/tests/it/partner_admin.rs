@@ -5,7 +5,7 @@ use crate::auth::{current_key, upload_status};
 use crate::common;
 
 use common::{Options, TestApp, problem, problem_slug};
-use ingest_api::admin;
+use ingest_api::admin::{self, Admin};
 use ingest_api::config::{KeysCommand, PartnersCommand};
 use serde_json::Value;
 
@@ -34,7 +34,9 @@ async fn after_a_key_rotation_old_tokens_still_verify_and_new_ones_use_the_new_k
     let old_kid = current_key(&app).await.kid;
 
     let mut out = Vec::new();
-    admin::keys(&app.config, KeysCommand::Rotate, &mut out)
+    Admin::open(&app.config)
+        .await
+        .keys(KeysCommand::Rotate, &mut out)
         .await
         .unwrap();
     let new_kid = current_key(&app).await.kid;
@@ -43,16 +45,17 @@ async fn after_a_key_rotation_old_tokens_still_verify_and_new_ones_use_the_new_k
     assert_eq!(upload_status(&app, &old_token).await.status(), 202);
     let secret_free_token = {
         let mut out = Vec::new();
-        admin::mint_token(
-            &app.config,
-            ingest_api::config::TokenArgs {
-                partner: "acme".into(),
-                ttl: "5m".parse().unwrap(),
-            },
-            &mut out,
-        )
-        .await
-        .unwrap();
+        Admin::open(&app.config)
+            .await
+            .mint_token(
+                ingest_api::config::TokenArgs {
+                    partner: "acme".into(),
+                    ttl: "5m".parse().unwrap(),
+                },
+                &mut out,
+            )
+            .await
+            .unwrap();
         String::from_utf8(out).unwrap().trim().to_owned()
     };
     let header = jsonwebtoken::decode_header(&secret_free_token).unwrap();
@@ -60,10 +63,14 @@ async fn after_a_key_rotation_old_tokens_still_verify_and_new_ones_use_the_new_k
     assert_eq!(upload_status(&app, &secret_free_token).await.status(), 202);
 
     // Two more rotations retire the first key: its tokens stop verifying.
-    admin::keys(&app.config, KeysCommand::Rotate, &mut out)
+    Admin::open(&app.config)
+        .await
+        .keys(KeysCommand::Rotate, &mut out)
         .await
         .unwrap();
-    admin::keys(&app.config, KeysCommand::Retire, &mut out)
+    Admin::open(&app.config)
+        .await
+        .keys(KeysCommand::Retire, &mut out)
         .await
         .unwrap();
     problem(upload_status(&app, &old_token).await, 401).await;
@@ -85,12 +92,13 @@ async fn partner_ids_that_could_escape_a_prefix_are_refused_when_registering() {
         "acme\u{2215}x",
     ] {
         let mut out = Vec::new();
-        let result = admin::partners(
-            &app.config,
-            ingest_api::config::PartnersCommand::Add { id: bad.into() },
-            &mut out,
-        )
-        .await;
+        let result = Admin::open(&app.config)
+            .await
+            .partners(
+                ingest_api::config::PartnersCommand::Add { id: bad.into() },
+                &mut out,
+            )
+            .await;
         assert!(result.is_err(), "{bad:?} was accepted");
     }
     let registry = admin::registry(&app.config).await;
@@ -105,15 +113,9 @@ async fn a_rotated_secret_replaces_the_old_one_at_once() {
     })
     .await;
     let old = app.add_partner("acme").await;
-    let mut out = Vec::new();
-    admin::partners(
-        &app.config,
-        PartnersCommand::RotateSecret { id: "acme".into() },
-        &mut out,
-    )
-    .await
-    .unwrap();
-    let out = String::from_utf8(out).unwrap();
+    let out = app
+        .partners(PartnersCommand::RotateSecret { id: "acme".into() })
+        .await;
     let new = out
         .lines()
         .find_map(|l| l.strip_prefix("client_secret="))

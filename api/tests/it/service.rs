@@ -6,8 +6,6 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use bytes::Bytes;
-
 use common::{GOOD_CSV, Options, TestApp, problem, problem_slug};
 use serde_json::Value;
 
@@ -155,19 +153,7 @@ async fn requests_beyond_the_concurrency_limit_are_refused_with_503_and_retry_af
     .await;
     let token = app.partner_with_token("acme").await;
     // One upload holds the only slot while its body trickles in.
-    let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
-    let request = app
-        .http
-        .post(app.url("/v1/postings"))
-        .bearer_auth(&token)
-        .header("content-type", "text/csv")
-        .body(reqwest::Body::wrap_stream(rx))
-        .send();
-    let holding = tokio::spawn(request);
-    let (head, rest) = GOOD_CSV.split_at(40);
-    futures::SinkExt::send(&mut tx, Ok(Bytes::from(head.to_owned())))
-        .await
-        .unwrap();
+    let holding = app.hold_upload(&token, None).await;
     // Until the upload holds the slot, a probe is simply served.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let response = loop {
@@ -187,11 +173,7 @@ async fn requests_beyond_the_concurrency_limit_are_refused_with_503_and_retry_af
     // Health checks are outside the limit: a full server is still alive.
     assert_eq!(app.get_status("/healthz").await, 200);
 
-    futures::SinkExt::send(&mut tx, Ok(Bytes::from(rest.to_owned())))
-        .await
-        .unwrap();
-    drop(tx);
-    assert_eq!(holding.await.unwrap().unwrap().status(), 202);
+    assert_eq!(holding.finish().await.status(), 202);
     assert_eq!(app.get_status("/healthz").await, 200);
 }
 

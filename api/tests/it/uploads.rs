@@ -220,19 +220,12 @@ async fn a_partner_cannot_see_another_partners_upload() {
 async fn a_client_that_goes_away_mid_upload_leaves_nothing_behind() {
     let app = TestApp::spawn().await;
     let token = app.partner_with_token("acme").await;
-    let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
-    let request = app
-        .http
-        .post(app.url("/v1/postings"))
-        .bearer_auth(&token)
-        .header("content-type", "text/csv")
-        .body(reqwest::Body::wrap_stream(rx))
-        .send();
-    let sending = tokio::spawn(request);
+    let mut sending = app.trickle(&token, None);
     // Past one 8 MiB part, so the store has a multipart upload open.
     let csv = generated_csv(10 * 1024 * 1024);
     for chunk in csv.as_bytes().chunks(1024 * 1024) {
-        futures::SinkExt::send(&mut tx, Ok(Bytes::copy_from_slice(chunk)))
+        sending
+            .send(Ok(Bytes::copy_from_slice(chunk)))
             .await
             .unwrap();
     }
@@ -240,12 +233,12 @@ async fn a_client_that_goes_away_mid_upload_leaves_nothing_behind() {
         app.unfinished_multipart_uploads().await > 0
     })
     .await;
-    futures::SinkExt::send(&mut tx, Err(std::io::Error::other("client crashed")))
+    sending
+        .send(Err(std::io::Error::other("client crashed")))
         .await
         .unwrap();
-    drop(tx);
     assert!(
-        sending.await.unwrap().is_err(),
+        sending.answer().await.is_err(),
         "the request should have failed client-side"
     );
 
@@ -269,25 +262,10 @@ async fn an_upload_that_outlasts_the_request_timeout_gets_503_and_nothing_is_sto
     })
     .await;
     let token = app.partner_with_token("acme").await;
-    let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
-    let request = app
-        .http
-        .post(app.url("/v1/postings"))
-        .bearer_auth(&token)
-        .header("content-type", "text/csv")
-        .header("idempotency-key", "slow-one")
-        .body(reqwest::Body::wrap_stream(rx))
-        .send();
-    let sending = tokio::spawn(request);
-    let (head, rest) = GOOD_CSV.split_at(40);
-    futures::SinkExt::send(&mut tx, Ok(Bytes::from(head.to_owned())))
-        .await
-        .unwrap();
+    let sending = app.hold_upload(&token, Some("slow-one")).await;
     // The rest of the body is held back until the server has answered.
-    let body = problem(sending.await.unwrap().unwrap(), 503).await;
+    let body = problem(sending.answer_early().await, 503).await;
     assert_eq!(problem_slug(&body), "timeout");
-    let _ = futures::SinkExt::send(&mut tx, Ok(Bytes::from(rest.to_owned()))).await;
-    drop(tx);
     assert!(
         app.incoming().await.is_empty(),
         "{:?}",

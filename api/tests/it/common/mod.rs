@@ -1,11 +1,12 @@
 //! `TestApp`: the real server on port 0, its own bucket and its own Secrets Manager secret on
 //! the S3 / Secrets Manager endpoint that `tests/with-services` starts.
 pub mod process;
+pub mod trickle;
 
 use std::time::Duration;
 
 use aws_sdk_s3::Client as S3;
-use ingest_api::admin;
+use ingest_api::admin::{self, Admin};
 use ingest_api::config::{Cli, Command, Config, PartnersCommand};
 use ingest_api::startup::Application;
 use ingest_api::state::AppState;
@@ -146,17 +147,20 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// `ingest-api partners …`: what it printed.
+    pub async fn partners(&self, command: PartnersCommand) -> String {
+        let mut out = Vec::new();
+        Admin::open(&self.config)
+            .await
+            .partners(command, &mut out)
+            .await
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     /// `ingest-api partners add --id ID`: returns the printed client secret.
     pub async fn add_partner(&self, id: &str) -> String {
-        let mut out = Vec::new();
-        admin::partners(
-            &self.config,
-            PartnersCommand::Add { id: id.into() },
-            &mut out,
-        )
-        .await
-        .unwrap();
-        let out = String::from_utf8(out).unwrap();
+        let out = self.partners(PartnersCommand::Add { id: id.into() }).await;
         assert!(out.contains(&format!("client_id={id}")), "{out}");
         out.lines()
             .find_map(|l| l.strip_prefix("client_secret="))
@@ -165,14 +169,8 @@ impl TestApp {
     }
 
     pub async fn disable_partner(&self, id: &str) {
-        let mut out = Vec::new();
-        admin::partners(
-            &self.config,
-            PartnersCommand::Disable { id: id.into() },
-            &mut out,
-        )
-        .await
-        .unwrap();
+        self.partners(PartnersCommand::Disable { id: id.into() })
+            .await;
     }
 
     pub async fn request_token(&self, id: &str, secret: &str) -> reqwest::Response {
@@ -201,16 +199,29 @@ impl TestApp {
         body: impl Into<reqwest::Body>,
         idempotency_key: Option<&str>,
     ) -> reqwest::Response {
-        let mut req = self
+        self.upload_request(token, content_type, idempotency_key)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /v1/postings` with its headers, for a body still to come.
+    pub fn upload_request(
+        &self,
+        token: &str,
+        content_type: &str,
+        idempotency_key: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let req = self
             .http
             .post(self.url("/v1/postings"))
             .header(AUTHORIZATION, format!("Bearer {token}"))
-            .header(CONTENT_TYPE, content_type)
-            .body(body);
-        if let Some(k) = idempotency_key {
-            req = req.header("idempotency-key", k);
+            .header(CONTENT_TYPE, content_type);
+        match idempotency_key {
+            Some(k) => req.header("idempotency-key", k),
+            None => req,
         }
-        req.send().await.unwrap()
     }
 
     /// The status of an unauthenticated GET (health and readiness checks).
