@@ -7,7 +7,7 @@
 use futures::TryStreamExt;
 use sqlx::Row;
 
-use super::{Db, DbError, company_from_pg, company_from_sqlite};
+use super::{Db, DbError, company_from_row, with_pool};
 use crate::company::{Company, CorporateNumber, Master};
 use crate::engine::History;
 
@@ -78,20 +78,12 @@ impl Db {
                 Some(CorporateNumber::parse(&s)?)
             })
         };
-        match self {
-            Self::Postgres(pool) => {
-                let mut rows = sqlx::query(sql).fetch(pool);
-                while let Some(row) = rows.try_next().await? {
-                    out.push((company_from_pg(&row)?, successor(row.try_get(10)?)?));
-                }
+        with_pool!(self, |pool| {
+            let mut rows = sqlx::query(sql).fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                out.push((company_from_row(&row)?, successor(row.try_get(10)?)?));
             }
-            Self::Sqlite(pool) => {
-                let mut rows = sqlx::query(sql).fetch(pool);
-                while let Some(row) = rows.try_next().await? {
-                    out.push((company_from_sqlite(&row)?, successor(row.try_get(10)?)?));
-                }
-            }
-        }
+        });
         Ok(out)
     }
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use sqlx::Connection;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, Row, SqlitePool};
 
 use crate::company::{Company, CorporateNumber, CorporateNumberError};
@@ -84,6 +84,18 @@ pub enum Db {
     Sqlite(SqlitePool),
 }
 
+/// The same code against whichever pool a [`Db`] holds: sqlx's queries are generic over the
+/// backend, but a pool's type is not, so each use is a `match` whose two arms read alike.
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
 impl Db {
     /// `postgres://…` / `postgresql://…`, or `sqlite:path` / `sqlite://path` (the file and its
     /// directory are created when missing).
@@ -141,25 +153,15 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        match self {
-            Self::Postgres(pool) => pool.close().await,
-            Self::Sqlite(pool) => pool.close().await,
-        }
+        with_pool!(self, |pool| pool.close().await)
     }
 
     pub async fn count_companies(&self) -> Result<u64, DbError> {
-        let n: i64 = match self {
-            Self::Postgres(pool) => {
-                sqlx::query_scalar("SELECT count(*) FROM companies")
-                    .fetch_one(pool)
-                    .await?
-            }
-            Self::Sqlite(pool) => {
-                sqlx::query_scalar("SELECT count(*) FROM companies")
-                    .fetch_one(pool)
-                    .await?
-            }
-        };
+        let n: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT count(*) FROM companies")
+                .fetch_one(pool)
+                .await?
+        });
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -168,20 +170,12 @@ impl Db {
     pub async fn load_companies(&self) -> Result<Vec<Company>, DbError> {
         let capacity = usize::try_from(self.count_companies().await?).unwrap_or(0);
         let mut companies = Vec::with_capacity(capacity);
-        match self {
-            Self::Postgres(pool) => {
-                let mut rows = sqlx::query(SELECT_COMPANIES).fetch(pool);
-                while let Some(row) = rows.try_next().await? {
-                    companies.push(company_from_pg(&row)?);
-                }
+        with_pool!(self, |pool| {
+            let mut rows = sqlx::query(SELECT_COMPANIES).fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                companies.push(company_from_row(&row)?);
             }
-            Self::Sqlite(pool) => {
-                let mut rows = sqlx::query(SELECT_COMPANIES).fetch(pool);
-                while let Some(row) = rows.try_next().await? {
-                    companies.push(company_from_sqlite(&row)?);
-                }
-            }
-        }
+        });
         // Sorting here is cheaper than an index-ordered scan of the whole table.
         companies.sort_unstable_by_key(|c| c.corporate_number);
         Ok(companies)
@@ -191,27 +185,29 @@ impl Db {
 const SELECT_COMPANIES: &str = "SELECT corporate_number, name, name_kana, name_en, prefecture, \
      city, street, postal_code, phone, website FROM companies";
 
-macro_rules! company_from_row {
-    ($name:ident, $row:ty) => {
-        pub(crate) fn $name(row: &$row) -> Result<Company, DbError> {
-            let number: &str = row.try_get(0)?;
-            Ok(Company {
-                corporate_number: CorporateNumber::parse(number)?,
-                name: row.try_get(1)?,
-                name_kana: row.try_get(2)?,
-                name_en: row.try_get(3)?,
-                prefecture: row.try_get(4)?,
-                city: row.try_get(5)?,
-                street: row.try_get(6)?,
-                postal_code: row.try_get(7)?,
-                phone: row.try_get(8)?,
-                website: row.try_get(9)?,
-            })
-        }
-    };
+/// A company from the first ten columns of a row in [`SELECT_COMPANIES`]'s order, on either
+/// backend.
+pub(crate) fn company_from_row<R>(row: &R) -> Result<Company, DbError>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let number: &str = row.try_get(0)?;
+    Ok(Company {
+        corporate_number: CorporateNumber::parse(number)?,
+        name: row.try_get(1)?,
+        name_kana: row.try_get(2)?,
+        name_en: row.try_get(3)?,
+        prefecture: row.try_get(4)?,
+        city: row.try_get(5)?,
+        street: row.try_get(6)?,
+        postal_code: row.try_get(7)?,
+        phone: row.try_get(8)?,
+        website: row.try_get(9)?,
+    })
 }
-company_from_row!(company_from_pg, PgRow);
-company_from_row!(company_from_sqlite, SqliteRow);
 
 /// One connection first, with a short timeout, so that a closed port or an unreachable host
 /// is reported in seconds with its cause, not as a pool timing out after 30 s.
@@ -283,11 +279,6 @@ fn sqlite_file(url: &str) -> Option<&Path> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| Path::new(path))
-}
-
-/// SQLite numbers its parameters `?N` where PostgreSQL writes `$N`.
-pub(crate) fn lite(sql: &str) -> String {
-    sql.replace('$', "?")
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Sqlite, Transaction};
 
 use super::DbError;
-use super::lite;
 use super::load_types::{LoadCounts, LoadOutcome, PartnerLoad};
 use super::upsert::{upsert_pg, upsert_sqlite};
 
@@ -18,14 +17,26 @@ const COUNT_OPEN: &str =
     "SELECT count(*) FROM job_postings WHERE partner = $1 AND closed_at IS NULL";
 const OPEN_IDS: &str =
     "SELECT posting_id FROM job_postings WHERE partner = $1 AND closed_at IS NULL";
-const CLOSE_PG: &str = "UPDATE job_postings SET closed_at = $2 \
-     WHERE partner = $1 AND closed_at IS NULL AND posting_id = ANY($3::text[])";
-const CLOSE_SQLITE: &str = "UPDATE job_postings SET closed_at = ?2 \
-     WHERE partner = ?1 AND closed_at IS NULL AND posting_id IN (SELECT value FROM json_each(?3))";
-const MISSING_PG: &str = "SELECT n FROM UNNEST($1::text[]) AS n \
-     WHERE NOT EXISTS (SELECT 1 FROM companies c WHERE c.corporate_number = n)";
-const MISSING_SQLITE: &str = "SELECT value FROM json_each(?1) \
-     WHERE value NOT IN (SELECT corporate_number FROM companies)";
+/// The two statements that take a list of ids, which each backend binds its own way: an
+/// array on PostgreSQL, a JSON array on SQLite.
+struct ListSql {
+    /// Closes the partner's open postings in the list ($1 partner, $2 time, $3 ids).
+    close: &'static str,
+    /// The corporate numbers in the list that are not in the master ($1 numbers).
+    missing: &'static str,
+}
+const PG: ListSql = ListSql {
+    close: "UPDATE job_postings SET closed_at = $2 \
+     WHERE partner = $1 AND closed_at IS NULL AND posting_id = ANY($3::text[])",
+    missing: "SELECT n FROM UNNEST($1::text[]) AS n \
+     WHERE NOT EXISTS (SELECT 1 FROM companies c WHERE c.corporate_number = n)",
+};
+const SQLITE: ListSql = ListSql {
+    close: "UPDATE job_postings SET closed_at = ?2 \
+     WHERE partner = ?1 AND closed_at IS NULL AND posting_id IN (SELECT value FROM json_each(?3))",
+    missing: "SELECT value FROM json_each(?1) \
+     WHERE value NOT IN (SELECT corporate_number FROM companies)",
+};
 const RECORD_LOADED: &str = "INSERT INTO loads (run_id, partner, \"rows\", closed, started_at, \
      finished_at, status, error, upload_id, manifest_digest) \
      VALUES ($1, $2, $3, $4, $5, $6, 'loaded', NULL, $7, $8) \
@@ -105,9 +116,9 @@ fn counts(
 }
 
 macro_rules! load_body {
-    ($tx:ident, $load:ident, $started_at:ident, $sql:expr, $upsert:ident, $close:expr, $missing:expr, $list:expr) => {{
+    ($tx:ident, $load:ident, $started_at:ident, $dialect:expr, $upsert:ident, $list:expr) => {{
         let newest: Option<(String, Option<String>, Option<String>)> =
-            sqlx::query_as(&$sql(NEWEST_LOADED))
+            sqlx::query_as(NEWEST_LOADED)
                 .bind($load.partner)
                 .fetch_optional(&mut **$tx)
                 .await?;
@@ -117,7 +128,7 @@ macro_rules! load_body {
         if let Some(reason) = &$load.hold {
             return Ok(LoadOutcome::Held(reason.clone()));
         }
-        let open: Vec<String> = sqlx::query_scalar(&$sql(OPEN_IDS))
+        let open: Vec<String> = sqlx::query_scalar(OPEN_IDS)
             .bind($load.partner)
             .fetch_all(&mut **$tx)
             .await?;
@@ -141,7 +152,7 @@ macro_rules! load_body {
             .collect();
         numbers.sort_unstable();
         numbers.dedup();
-        let missing: Vec<String> = sqlx::query_scalar($missing)
+        let missing: Vec<String> = sqlx::query_scalar($dialect.missing)
             .bind($list(numbers))
             .fetch_all(&mut **$tx)
             .await?;
@@ -150,7 +161,7 @@ macro_rules! load_body {
         }
         let tally = |all: i64, open: i64| PartnerRows { all, open };
         let before = tally(
-            sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
+            sqlx::query_scalar::<_, i64>(COUNT_ALL)
                 .bind($load.partner)
                 .fetch_one(&mut **$tx)
                 .await?,
@@ -159,7 +170,7 @@ macro_rules! load_body {
         for batch in $load.postings.chunks($load.batch_rows.max(1)) {
             $upsert($tx, $load, batch).await?;
         }
-        let closed = sqlx::query($close)
+        let closed = sqlx::query($dialect.close)
             .bind($load.partner)
             .bind($load.seen_at)
             .bind($list(closing))
@@ -167,16 +178,16 @@ macro_rules! load_body {
             .await?
             .rows_affected();
         let after = tally(
-            sqlx::query_scalar::<_, i64>(&$sql(COUNT_ALL))
+            sqlx::query_scalar::<_, i64>(COUNT_ALL)
                 .bind($load.partner)
                 .fetch_one(&mut **$tx)
                 .await?,
-            sqlx::query_scalar::<_, i64>(&$sql(COUNT_OPEN))
+            sqlx::query_scalar::<_, i64>(COUNT_OPEN)
                 .bind($load.partner)
                 .fetch_one(&mut **$tx)
                 .await?,
         );
-        sqlx::query(&$sql(RECORD_LOADED))
+        sqlx::query(RECORD_LOADED)
             .bind($load.run_id)
             .bind($load.partner)
             .bind($load.postings.len() as i64)
@@ -196,16 +207,7 @@ pub(super) async fn load_pg(
     load: &PartnerLoad<'_>,
     started_at: DateTime<Utc>,
 ) -> Result<LoadOutcome, DbError> {
-    load_body!(
-        tx,
-        load,
-        started_at,
-        str::to_string,
-        upsert_pg,
-        CLOSE_PG,
-        MISSING_PG,
-        |v: Vec<String>| v
-    )
+    load_body!(tx, load, started_at, PG, upsert_pg, |v: Vec<String>| v)
 }
 
 pub(super) async fn load_sqlite(
@@ -213,14 +215,6 @@ pub(super) async fn load_sqlite(
     load: &PartnerLoad<'_>,
     started_at: DateTime<Utc>,
 ) -> Result<LoadOutcome, DbError> {
-    load_body!(
-        tx,
-        load,
-        started_at,
-        lite,
-        upsert_sqlite,
-        CLOSE_SQLITE,
-        MISSING_SQLITE,
-        |v: Vec<String>| { serde_json::Value::from(v).to_string() }
-    )
+    let json = |v: Vec<String>| serde_json::Value::from(v).to_string();
+    load_body!(tx, load, started_at, SQLITE, upsert_sqlite, json)
 }

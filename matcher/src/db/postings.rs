@@ -8,10 +8,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::lite;
 pub use super::load_types::{LoadCounts, LoadOutcome, LoadedPosting, PartnerLoad};
 use super::partner_load::{load_pg, load_sqlite};
-use super::{Db, DbError};
+use super::{Db, DbError, with_pool};
 
 pub(super) const RECORD_FAILED: &str = "INSERT INTO loads (run_id, partner, \"rows\", closed, started_at, \
      finished_at, status, error) VALUES ($1, $2, 0, 0, $3, $4, 'failed', $5) \
@@ -32,32 +31,19 @@ impl Db {
                 sqlx::query("SELECT pg_advisory_xact_lock(hashtext('matcher.load'))")
                     .execute(&mut *tx)
                     .await?;
-                match load_pg(&mut tx, load, started_at).await {
-                    Ok(outcome @ LoadOutcome::Loaded(_)) => tx.commit().await.map(|()| outcome),
-                    Ok(outcome) => tx.rollback().await.map(|()| outcome),
-                    Err(e) => {
-                        // Release the transaction (and its locks) before noting the failure.
-                        drop(tx);
-                        return self.failed(load, started_at, e).await;
-                    }
-                }
+                let outcome = load_pg(&mut tx, load, started_at).await;
+                settle(tx, outcome).await
             }
             Self::Sqlite(pool) => {
                 // IMMEDIATE takes the write lock up front, so two loads cannot interleave.
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                match load_sqlite(&mut tx, load, started_at).await {
-                    Ok(outcome @ LoadOutcome::Loaded(_)) => tx.commit().await.map(|()| outcome),
-                    Ok(outcome) => tx.rollback().await.map(|()| outcome),
-                    Err(e) => {
-                        drop(tx);
-                        return self.failed(load, started_at, e).await;
-                    }
-                }
+                let outcome = load_sqlite(&mut tx, load, started_at).await;
+                settle(tx, outcome).await
             }
         };
         match result {
             Ok(outcome) => Ok(outcome),
-            Err(e) => self.failed(load, started_at, e.into()).await,
+            Err(e) => self.failed(load, started_at, e).await,
         }
     }
 
@@ -74,10 +60,9 @@ impl Db {
     /// The newest run loaded for any partner.
     pub async fn newest_loaded_run(&self) -> Result<Option<String>, DbError> {
         const SQL: &str = "SELECT max(run_id) FROM loads WHERE status = 'loaded'";
-        Ok(match self {
-            Self::Postgres(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
-            Self::Sqlite(pool) => sqlx::query_scalar(SQL).fetch_one(pool).await?,
-        })
+        Ok(with_pool!(self, |pool| sqlx::query_scalar(SQL)
+            .fetch_one(pool)
+            .await?))
     }
 
     /// Every `(run_id, partner)` loaded: which uploads from before upload states existed
@@ -86,12 +71,9 @@ impl Db {
         &self,
     ) -> Result<std::collections::HashSet<(String, String)>, DbError> {
         const SQL: &str = "SELECT run_id, partner FROM loads WHERE status = 'loaded'";
-        Ok(match self {
-            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
-            Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
-        }
-        .into_iter()
-        .collect())
+        let pairs: Vec<(String, String)> =
+            with_pool!(self, |pool| sqlx::query_as(SQL).fetch_all(pool).await?);
+        Ok(pairs.into_iter().collect())
     }
 
     /// Per partner, its newest loaded snapshot: `(partner, run_id, upload_id, rows, finished_at)`.
@@ -100,56 +82,50 @@ impl Db {
              SELECT l.*, row_number() OVER (PARTITION BY partner \
                ORDER BY coalesce(upload_id, '') DESC, run_id DESC) AS n \
              FROM loads l WHERE status = 'loaded') t WHERE n = 1 ORDER BY partner";
-        Ok(match self {
-            Self::Postgres(pool) => {
-                sqlx::query_as::<_, SnapshotRow>(SQL)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Self::Sqlite(pool) => {
-                sqlx::query_as::<_, SnapshotRow>(SQL)
-                    .fetch_all(pool)
-                    .await?
-            }
-        }
-        .into_iter()
-        .map(
-            |(partner, run_id, upload_id, rows, closed, finished_at)| LoadedSnapshot {
-                partner,
-                run_id,
-                upload_id,
-                rows,
-                closed,
-                finished_at,
-            },
-        )
-        .collect())
+        let rows: Vec<SnapshotRow> =
+            with_pool!(self, |pool| sqlx::query_as(SQL).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(
+                |(partner, run_id, upload_id, rows, closed, finished_at)| LoadedSnapshot {
+                    partner,
+                    run_id,
+                    upload_id,
+                    rows,
+                    closed,
+                    finished_at,
+                },
+            )
+            .collect())
     }
 
     async fn record_failure(&self, load: &PartnerLoad<'_>, started_at: DateTime<Utc>, error: &str) {
-        let done = match self {
-            Self::Postgres(pool) => sqlx::query(RECORD_FAILED)
-                .bind(load.run_id)
-                .bind(load.partner)
-                .bind(started_at)
-                .bind(Utc::now())
-                .bind(error)
-                .execute(pool)
-                .await
-                .map(drop),
-            Self::Sqlite(pool) => sqlx::query(&lite(RECORD_FAILED))
-                .bind(load.run_id)
-                .bind(load.partner)
-                .bind(started_at)
-                .bind(Utc::now())
-                .bind(error)
-                .execute(pool)
-                .await
-                .map(drop),
-        };
+        let done = with_pool!(self, |pool| sqlx::query(RECORD_FAILED)
+            .bind(load.run_id)
+            .bind(load.partner)
+            .bind(started_at)
+            .bind(Utc::now())
+            .bind(error)
+            .execute(pool)
+            .await
+            .map(drop));
         if let Err(e) = done {
             tracing::warn!(error = %e, run_id = load.run_id, "could not record the failed load");
         }
+    }
+}
+
+/// Commits a load that loaded, rolls back one that decided to hold or skip, and drops (rolls
+/// back) one that failed.
+async fn settle<DB: sqlx::Database>(
+    tx: sqlx::Transaction<'static, DB>,
+    outcome: Result<LoadOutcome, DbError>,
+) -> Result<LoadOutcome, DbError> {
+    match outcome {
+        Ok(outcome @ LoadOutcome::Loaded(_)) => Ok(tx.commit().await.map(|()| outcome)?),
+        Ok(outcome) => Ok(tx.rollback().await.map(|()| outcome)?),
+        // Dropping the transaction releases it (and its locks) before the failure is noted.
+        Err(e) => Err(e),
     }
 }
 

@@ -6,24 +6,16 @@ use sqlx::{Postgres, QueryBuilder, Row, Sqlite, Transaction};
 
 use super::registry_plan::{Known, Plan};
 use super::{Db, DbError};
-use crate::company::CorporateNumber;
 use crate::company::registry::{RegistryRow, legal_form_of_kind};
+use crate::company::{COMPANY_COLUMNS, CorporateNumber};
 
 pub(crate) enum Tx {
     Pg(Transaction<'static, Postgres>),
     Sqlite(Transaction<'static, Sqlite>),
 }
 
-/// Columns a registry row sets; phone and website belong to enrichment and are left alone.
-const COLUMNS: [&str; 16] = [
-    "corporate_number",
-    "name",
-    "name_kana",
-    "name_en",
-    "prefecture",
-    "city",
-    "street",
-    "postal_code",
+/// The columns the registry has beside the master's own.
+const REGISTRY_ONLY: [&str; 8] = [
     "status",
     "close_date",
     "close_cause",
@@ -33,6 +25,17 @@ const COLUMNS: [&str; 16] = [
     "search_excluded",
     "registry_updated",
 ];
+
+/// Columns a registry row sets, in [`values`]' order; phone and website belong to enrichment
+/// and are left alone.
+fn columns() -> Vec<&'static str> {
+    COMPANY_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !matches!(*c, "phone" | "website"))
+        .chain(REGISTRY_ONLY)
+        .collect()
+}
 /// 16 parameters a row under SQLite's 32,766.
 const SQLITE_ROWS: usize = 2_000;
 const SQLITE_KEYS: usize = 30_000;
@@ -61,9 +64,9 @@ fn values(r: &RegistryRow) -> [String; 15] {
 /// The upsert's conflict clause: the registry's columns are overwritten, a blank reading or
 /// English name keeps the one enrichment gave, and an unchanged row is not rewritten.
 fn on_conflict() -> String {
-    let plain: Vec<&str> = COLUMNS[1..]
-        .iter()
-        .copied()
+    let plain: Vec<&str> = columns()
+        .into_iter()
+        .skip(1)
         .filter(|c| !matches!(*c, "name_kana" | "name_en"))
         .collect();
     let mut set: Vec<String> = plain
@@ -181,7 +184,7 @@ impl Tx {
 
     /// Writes a plan; returns (companies written, former names added, companies removed).
     pub(crate) async fn write(&mut self, p: &Plan) -> Result<(u64, u64, u64), DbError> {
-        let cols = COLUMNS.join(", ");
+        let cols = columns().join(", ");
         let removals: Vec<(String, String)> = p
             .removals
             .iter()

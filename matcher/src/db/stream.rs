@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 use tokio::sync::mpsc::Sender;
 
 use super::master::TARGET;
-use super::{Db, DbError, company_from_pg, company_from_sqlite};
+use super::{Db, DbError, company_from_row, with_pool};
 use crate::company::Company;
 
 impl Db {
@@ -23,25 +23,19 @@ impl Db {
         );
         let mut sent = 0u64;
         let mut batch = Vec::with_capacity(chunk);
-        macro_rules! drain {
-            ($pool:expr, $from_row:ident) => {{
-                let mut rows = sqlx::query(&select).fetch($pool);
-                while let Some(row) = rows.try_next().await? {
-                    batch.push($from_row(&row)?);
-                    if batch.len() == chunk {
-                        sent += batch.len() as u64;
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(chunk));
-                        if tx.send(full).await.is_err() {
-                            return Ok(sent);
-                        }
+        with_pool!(self, |pool| {
+            let mut rows = sqlx::query(&select).fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                batch.push(company_from_row(&row)?);
+                if batch.len() == chunk {
+                    sent += batch.len() as u64;
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(chunk));
+                    if tx.send(full).await.is_err() {
+                        return Ok(sent);
                     }
                 }
-            }};
-        }
-        match self {
-            Self::Postgres(pool) => drain!(pool, company_from_pg),
-            Self::Sqlite(pool) => drain!(pool, company_from_sqlite),
-        }
+            }
+        });
         if !batch.is_empty() {
             sent += batch.len() as u64;
             // A receiver that is gone has stopped for its own reason and reports it.

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::{GroupKey, Verdict};
 use crate::company::{Company, CorporateNumber};
-use crate::db::{Db, DbError, company_from_pg, company_from_sqlite};
+use crate::db::{Db, DbError, company_from_row, with_pool};
 
 /// One stored decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,34 +37,28 @@ const COMPANY: &str = "SELECT corporate_number, name, name_kana, name_en, prefec
 
 /// Every decision, in key order.
 pub async fn list(db: &Db) -> Result<Vec<Override>, DbError> {
-    macro_rules! read {
-        ($pool:expr) => {{
-            let rows = sqlx::query(SELECT).fetch_all($pool).await?;
-            rows.iter()
-                .map(|r| {
-                    let number: Option<String> = r.try_get(2)?;
-                    let at: DateTime<Utc> = r.try_get(4)?;
-                    Ok(Override {
-                        key: GroupKey {
-                            name: r.try_get(0)?,
-                            place: r.try_get(1)?,
-                        },
-                        verdict: match number {
-                            Some(n) => Verdict::Company(CorporateNumber::parse(&n)?),
-                            None => Verdict::NotInMaster,
-                        },
-                        decided_by: r.try_get(3)?,
-                        decided_at: at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                        in_master: r.try_get(5)?,
-                    })
+    with_pool!(db, |pool| {
+        let rows = sqlx::query(SELECT).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                let number: Option<String> = r.try_get(2)?;
+                let at: DateTime<Utc> = r.try_get(4)?;
+                Ok(Override {
+                    key: GroupKey {
+                        name: r.try_get(0)?,
+                        place: r.try_get(1)?,
+                    },
+                    verdict: match number {
+                        Some(n) => Verdict::Company(CorporateNumber::parse(&n)?),
+                        None => Verdict::NotInMaster,
+                    },
+                    decided_by: r.try_get(3)?,
+                    decided_at: at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    in_master: r.try_get(5)?,
                 })
-                .collect::<Result<Vec<_>, DbError>>()
-        }};
-    }
-    match db {
-        Db::Postgres(pool) => read!(pool),
-        Db::Sqlite(pool) => read!(pool),
-    }
+            })
+            .collect::<Result<Vec<_>, DbError>>()
+    })
 }
 
 /// Records (or replaces) the decision for a group.
@@ -74,46 +68,28 @@ pub async fn record(db: &Db, key: &GroupKey, verdict: Verdict, by: &str) -> Resu
         Verdict::NotInMaster => None,
     };
     let now = Utc::now();
-    match db {
-        Db::Postgres(pool) => {
-            sqlx::query(UPSERT)
-                .bind(&key.name)
-                .bind(&key.place)
-                .bind(number)
-                .bind(by)
-                .bind(now)
-                .execute(pool)
-                .await?;
-        }
-        Db::Sqlite(pool) => {
-            sqlx::query(UPSERT)
-                .bind(&key.name)
-                .bind(&key.place)
-                .bind(number)
-                .bind(by)
-                .bind(now)
-                .execute(pool)
-                .await?;
-        }
-    }
+    with_pool!(db, |pool| {
+        sqlx::query(UPSERT)
+            .bind(&key.name)
+            .bind(&key.place)
+            .bind(number)
+            .bind(by)
+            .bind(now)
+            .execute(pool)
+            .await?;
+    });
     Ok(())
 }
 
 /// The company's master record, if it is (still) in the master.
 pub async fn company(db: &Db, number: CorporateNumber) -> Result<Option<Company>, DbError> {
     let number = number.to_string();
-    match db {
-        Db::Postgres(pool) => sqlx::query(COMPANY)
+    with_pool!(db, |pool| {
+        sqlx::query(COMPANY)
             .bind(number)
             .fetch_optional(pool)
             .await?
-            .map(|r| company_from_pg(&r))
-            .transpose(),
-        Db::Sqlite(pool) => sqlx::query(COMPANY)
-            .bind(number)
-            .fetch_optional(pool)
-            .await?
-            .map(|r| company_from_sqlite(&r))
-            .transpose(),
-    }
+            .map(|r| company_from_row(&r))
+            .transpose()
+    })
 }
