@@ -12,17 +12,10 @@
 //! When the name paths and the phone / domain path point at different companies, or two
 //! companies fit equally well, the posting is left unmatched as ambiguous.
 
+use super::query::Place;
 use super::score::{Agree, Scored};
 use super::{Decision, Link, Miss, Thresholds, UnmatchedReason};
 use crate::company::CorporateNumber;
-
-/// The finest location the posting states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Place {
-    City,
-    Prefecture,
-    None,
-}
 
 pub(crate) struct Choice {
     pub(crate) index: usize,

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::Thresholds;
 use super::candidates::{self, NameHit};
-use super::decide::Place;
 use super::index::CompanyIndex;
 use super::query::Query;
 use super::score::{self, Agree, Scored};
@@ -63,18 +62,9 @@ impl CompanyIndex {
         let q = Query::new(self, posting);
         let mut gathered = candidates::exact_and_keyed(self, &q, t);
         candidates::add_fuzzy(self, &q, t, &mut gathered);
-        let place = if q.city.is_some() {
-            Place::City
-        } else if q.prefecture != 0 {
-            Place::Prefecture
-        } else {
-            Place::None
-        };
-        let mut out: Vec<(f64, Candidate)> = gathered
-            .found
-            .iter()
-            .map(|f| score::score(self, &q, f))
-            .filter(|s| s.name >= t.near_name || s.id_evidence(t.max_key_companies))
+        let place = q.place();
+        let mut out: Vec<(f64, Candidate)> = score::plausible(self, &q, &gathered.found, t)
+            .into_iter()
             .map(|s| {
                 let p = weigh::name_link_probability(self, &q, &s, place, t);
                 (s.score(), self.candidate(&s, &q, p))

@@ -31,7 +31,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::company::CorporateNumber;
-use decide::Place;
 use query::Query;
 
 /// Every knob of the decision, recorded in each run's manifest.
@@ -178,22 +177,11 @@ impl CompanyIndex {
         }) || (!q.has_location() && scored.iter().any(|s| s.name >= 0.9));
         if !settled {
             candidates::add_fuzzy(self, &q, t, &mut gathered);
-            scored = gathered
-                .found
-                .iter()
-                .map(|f| score::score(self, &q, f))
-                .filter(|s| s.name >= t.near_name || s.id_evidence(t.max_key_companies))
-                .collect();
+            scored = score::plausible(self, &q, &gathered.found, t);
         }
         // Candidates in corporate-number order, so every tie breaks the same way.
         scored.sort_unstable_by_key(|s| s.id);
-        let place = if q.city.is_some() {
-            Place::City
-        } else if q.prefecture != 0 {
-            Place::Prefecture
-        } else {
-            Place::None
-        };
+        let place = q.place();
         decide::decide(
             &scored,
             place,

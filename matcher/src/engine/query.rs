@@ -16,6 +16,14 @@ use crate::normalize::url::normalize_domain;
 /// word, 2 = also a place name glued before the office word.
 pub(crate) type Rank = u8;
 
+/// The finest location the posting states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    City,
+    Prefecture,
+    None,
+}
+
 pub(crate) struct Query {
     pub(crate) name: NormalizedName,
     pub(crate) variants: Vec<(String, Rank)>,
@@ -80,6 +88,16 @@ impl Query {
     /// Whether the posting states any usable location.
     pub(crate) fn has_location(&self) -> bool {
         self.city.is_some() || self.prefecture != 0
+    }
+
+    pub(crate) fn place(&self) -> Place {
+        if self.city.is_some() {
+            Place::City
+        } else if self.prefecture != 0 {
+            Place::Prefecture
+        } else {
+            Place::None
+        }
     }
 }
 

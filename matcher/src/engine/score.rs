@@ -1,5 +1,6 @@
 //! Per-candidate evidence: name similarity, location agreement, phone / domain / legal form.
 
+use super::Thresholds;
 use super::candidates::{Found, NameHit};
 use super::index::{CompanyIndex, Entry, NO_CITY};
 use super::keys::{Id, bigram};
@@ -55,6 +56,21 @@ impl Scored {
             };
         self.name * (0.8 + 0.2 * support)
     }
+}
+
+/// The gathered candidates worth weighing: a name near enough, or a phone or domain that few
+/// companies share.
+pub(crate) fn plausible(
+    index: &CompanyIndex,
+    q: &Query,
+    found: &[Found],
+    t: &Thresholds,
+) -> Vec<Scored> {
+    found
+        .iter()
+        .map(|f| score(index, q, f))
+        .filter(|s| s.name >= t.near_name || s.id_evidence(t.max_key_companies))
+        .collect()
 }
 
 pub(crate) fn score(index: &CompanyIndex, q: &Query, f: &Found) -> Scored {

@@ -22,9 +22,9 @@
 
 use super::Thresholds;
 use super::candidates::NameHit;
-use super::decide::Place;
 use super::index::{CompanyIndex, Entry, NO_CITY};
 use super::keys::Id;
+use super::query::Place;
 use super::query::Query;
 use super::score::{Agree, Scored, legal_form_agreement};
 
