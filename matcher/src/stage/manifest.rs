@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::shard::Shard;
-use crate::engine::UnmatchedReason;
+use crate::engine::{Decision, UnmatchedReason};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -109,6 +109,27 @@ impl Counts {
             unmatched_by_reason,
             ..Self::default()
         }
+    }
+
+    /// Counts one posting by its decision.
+    pub fn record(&mut self, decision: &Decision) {
+        self.input_rows += 1;
+        match decision {
+            Decision::Matched(_) => self.matched += 1,
+            Decision::Unmatched(miss) => {
+                self.unmatched += 1;
+                *self
+                    .unmatched_by_reason
+                    .entry(miss.reason.as_str().to_owned())
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// Counts one row the contract rejected.
+    pub fn record_rejected(&mut self) {
+        self.input_rows += 1;
+        self.rejected += 1;
     }
 
     pub fn adds_up(&self) -> bool {

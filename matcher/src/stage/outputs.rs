@@ -51,20 +51,15 @@ pub fn render(
     for ((p, o), d) in postings.iter().zip(origins).zip(decisions) {
         let mut row = posting_fields(p);
         row.extend(origin_fields(o));
+        counts.record(d);
         match d {
             Decision::Matched(link) => {
-                counts.matched += 1;
                 row.push(link.corporate_number.to_string());
                 row.push(score(link.score));
                 row.push(link.method.to_owned());
                 matched.write_record(&row)?;
             }
             Decision::Unmatched(miss) => {
-                counts.unmatched += 1;
-                *counts
-                    .unmatched_by_reason
-                    .entry(miss.reason.as_str().to_owned())
-                    .or_default() += 1;
                 row.push(miss.reason.as_str().to_owned());
                 match &miss.best {
                     Some((cn, s)) => {
@@ -83,9 +78,8 @@ pub fn render(
         row.push(r.posting_id.clone());
         row.push(r.reason.clone());
         rej.write_record(&row)?;
+        counts.record_rejected();
     }
-    counts.rejected = rejected.len() as u64;
-    counts.input_rows = counts.matched + counts.unmatched + counts.rejected;
     Ok(RenderedOutputs {
         matched: finish(matched)?,
         unmatched: finish(unmatched)?,

@@ -55,21 +55,16 @@ pub fn render(
     }
     for ((p, o), d) in postings.iter().zip(origins).zip(decisions) {
         let (part, counts) = entry(&mut rows, o);
+        counts.record(d);
         let row = match d {
             Decision::Matched(link) => {
-                counts.matched += 1;
                 let mut row = row(o.line, &p.posting_id, layout::MATCHED, "", String::new());
                 row[5] = link.corporate_number.to_string();
                 row[6] = outputs::score(link.score);
                 row
             }
             Decision::Unmatched(miss) => {
-                counts.unmatched += 1;
                 let reason = miss.reason.as_str();
-                *counts
-                    .unmatched_by_reason
-                    .entry(reason.to_owned())
-                    .or_default() += 1;
                 let hint = hints::unmatched(miss.reason, p);
                 row(o.line, &p.posting_id, layout::UNMATCHED, reason, hint)
             }
@@ -78,7 +73,7 @@ pub fn render(
     }
     for r in rejected {
         let (part, counts) = entry(&mut rows, &r.origin);
-        counts.rejected += 1;
+        counts.record_rejected();
         let hint = hints::rejected(&r.reason);
         part.push((
             r.origin.line,
@@ -92,9 +87,8 @@ pub fn render(
         ));
     }
     rows.into_iter()
-        .map(|((partner, upload_id), (mut part, mut counts))| {
+        .map(|((partner, upload_id), (mut part, counts))| {
             part.sort_by_key(|(line, _)| *line);
-            counts.input_rows = counts.matched + counts.unmatched + counts.rejected;
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(layout::COLUMNS)?;
             for (_, row) in &part {
