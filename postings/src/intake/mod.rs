@@ -48,36 +48,34 @@ pub enum IntakeError {
     Internal(String),
 }
 
+/// A request body as intake reads it: chunks of bytes, or the error that cut it short.
+pub trait Body: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static {}
+impl<S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static> Body for S {}
+
 /// Streams `body` into the store as a new upload of `partner` and registers it. A file
 /// without data rows is registered as it is (the matcher's guard holds it); partners go
 /// through [`ingest_from_partner`], which refuses one unless it is declared empty.
-pub async fn ingest<S>(
+pub async fn ingest(
     store: &Store,
     partner: &PartnerId,
     declared_charset: Option<&str>,
-    body: S,
+    body: impl Body,
     limits: IntakeLimits,
-) -> Result<UploadRecord, IntakeError>
-where
-    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
-{
+) -> Result<UploadRecord, IntakeError> {
     register(store, partner, declared_charset, body, limits, None).await
 }
 
 /// [`ingest`] for a partner's upload: a header-only file is refused
 /// ([`ContractError::NoDataRows`], nothing stored) unless the partner declares it empty on
 /// purpose (`declared_empty`), which the record then says.
-pub async fn ingest_from_partner<S>(
+pub async fn ingest_from_partner(
     store: &Store,
     partner: &PartnerId,
     declared_charset: Option<&str>,
-    body: S,
+    body: impl Body,
     limits: IntakeLimits,
     declared_empty: bool,
-) -> Result<UploadRecord, IntakeError>
-where
-    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
-{
+) -> Result<UploadRecord, IntakeError> {
     register(
         store,
         partner,
@@ -91,17 +89,14 @@ where
 
 /// `empty`: `None` registers any file; `Some(declared)` refuses a header-only file unless
 /// `declared`.
-async fn register<S>(
+async fn register(
     store: &Store,
     partner: &PartnerId,
     declared_charset: Option<&str>,
-    body: S,
+    body: impl Body,
     limits: IntakeLimits,
     empty: Option<bool>,
-) -> Result<UploadRecord, IntakeError>
-where
-    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
-{
+) -> Result<UploadRecord, IntakeError> {
     check_declared(declared_charset)?;
     let upload_id = UploadId::new();
     let received_at = Utc::now();
@@ -320,16 +315,13 @@ async fn scan_stored(
 
 /// Reads the whole body once: into the writer (if any), through the validator, the hash and
 /// the byte count. On success the writer is finished; on failure it is aborted.
-async fn scan<S>(
-    mut body: S,
+async fn scan(
+    mut body: impl Body,
     mut writer: Option<ObjectWriter>,
     declared_charset: Option<&str>,
     limits: IntakeLimits,
     require_rows: bool,
-) -> Result<Scanned, IntakeError>
-where
-    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin + 'static,
-{
+) -> Result<Scanned, IntakeError> {
     let (tx, rx) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
     let declared = declared_charset.map(str::to_owned);
     let input = pipe::channel_reader(rx);

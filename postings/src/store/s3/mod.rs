@@ -93,13 +93,7 @@ impl S3Store {
     }
 
     pub(super) async fn get(&self, key: &str) -> Result<Bytes, StoreError> {
-        let out = self.get_object(key).await?;
-        let data = out.body.collect().await.map_err(|e| StoreError::S3 {
-            op: "GetObject body",
-            key: key.to_owned(),
-            message: e.to_string(),
-        })?;
-        Ok(data.into_bytes())
+        Ok(self.get_versioned(key).await?.body)
     }
 
     pub(super) async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {

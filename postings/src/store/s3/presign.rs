@@ -57,19 +57,7 @@ impl S3Store {
         key: &str,
         expires: Duration,
     ) -> Result<String, StoreError> {
-        let config = PresigningConfig::expires_in(expires).map_err(|e| StoreError::S3 {
-            op: "presign PutObject",
-            key: key.to_owned(),
-            message: e.to_string(),
-        })?;
-        let req = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(self.full(key))
-            .presigned(config)
-            .await
-            .map_err(|e| s3_err("presign PutObject", key, e))?;
-        Ok(req.uri().to_string())
+        let unbound = PutBound::default();
+        Ok(self.presign_put_bound(key, expires, &unbound).await?.url)
     }
 }
