@@ -2,7 +2,8 @@
 //! upload (see `matcher status`).
 
 use anyhow::{Context, bail};
-use postings::{UploadId, UploadState, layout};
+use postings::store::Store;
+use postings::{UploadId, UploadState, UploadStatus, layout};
 use serde_json::json;
 
 use super::load::{fail_on_failed_partners, load_and_log};
@@ -32,15 +33,13 @@ pub struct RetryArgs {
 /// Applies the held snapshot the upload belongs to, skipping the guard for its partner only.
 pub async fn approve(args: ApproveArgs) -> anyhow::Result<()> {
     let store = args.store.open().await?;
-    let status = states::get(&store, &args.upload)
-        .await?
-        .with_context(|| format!("upload {} has no recorded state", args.upload))?;
+    let status = recorded(&store, args.upload).await?;
     let UploadState::Held { run_id, .. } = &status.state else {
-        bail!(
-            "upload {} is {}, not held: only a held upload can be approved",
+        bail!(not_in(
             args.upload,
-            status.state.name()
-        );
+            &status.state,
+            "held: only a held upload can be approved"
+        ));
     };
     let db = args.database.connect().await?;
     let options = LoadOptions {
@@ -58,15 +57,13 @@ pub async fn approve(args: ApproveArgs) -> anyhow::Result<()> {
 /// and checks it afresh.
 pub async fn retry(args: RetryArgs) -> anyhow::Result<()> {
     let store = args.store.open().await?;
-    let status = states::get(&store, &args.upload)
-        .await?
-        .with_context(|| format!("upload {} has no recorded state", args.upload))?;
+    let status = recorded(&store, args.upload).await?;
     let UploadState::Quarantined { reason, .. } = &status.state else {
-        bail!(
-            "upload {} is {}, not quarantined: only a quarantined upload is retried",
+        bail!(not_in(
             args.upload,
-            status.state.name()
-        );
+            &status.state,
+            "quarantined: only a quarantined upload is retried"
+        ));
     };
     let prefix = format!("{}{}/", layout::INCOMING_PREFIX, status.partner);
     let object = format!("/{}.csv", args.upload);
@@ -95,4 +92,15 @@ pub async fn retry(args: RetryArgs) -> anyhow::Result<()> {
                "next": "the next `matcher run` takes it"})
     );
     Ok(())
+}
+
+/// The upload's recorded state; an error naming it when it has none.
+async fn recorded(store: &Store, upload: UploadId) -> anyhow::Result<UploadStatus> {
+    states::get(store, &upload)
+        .await?
+        .with_context(|| format!("upload {upload} has no recorded state"))
+}
+
+fn not_in(upload: UploadId, state: &UploadState, wanted: &str) -> String {
+    format!("upload {upload} is {}, not {wanted}", state.name())
 }

@@ -16,11 +16,7 @@ pub fn latin_to_katakana(latin: &str) -> Option<String> {
         return None;
     }
     segment(latin, |rest| {
-        let mut pieces: Vec<Piece> = LOANWORDS
-            .iter()
-            .filter(|(en, _)| rest.starts_with(en))
-            .map(|&(en, ka)| Piece::word(en.len(), ka))
-            .collect();
+        let mut pieces = loanwords_at(rest, |&(en, ka)| (en, ka));
         pieces.extend(romaji_syllable(rest).map(|(len, ka)| Piece::syllable(len, ka)));
         pieces
     })
@@ -33,11 +29,7 @@ pub fn katakana_to_english(kana: &str) -> Option<String> {
         return None;
     }
     segment(kana, |rest| {
-        let mut pieces: Vec<Piece> = LOANWORDS
-            .iter()
-            .filter(|(_, ka)| rest.starts_with(ka))
-            .map(|&(en, ka)| Piece::word(ka.len(), en))
-            .collect();
+        let mut pieces = loanwords_at(rest, |&(en, ka)| (ka, en));
         pieces.extend(
             ('a'..='z')
                 .zip(LETTERS)
@@ -58,6 +50,20 @@ pub fn katakana_to_english(kana: &str) -> Option<String> {
         pieces.extend(katakana_to_latin(&rest[..end]).map(|r| Piece::syllable(end, r)));
         pieces
     })
+}
+
+/// The loanwords `rest` starts with, each as a piece in the other script: `way` orders an
+/// (English, katakana) pair as (what is read, what it becomes).
+fn loanwords_at(
+    rest: &str,
+    way: fn(&(&'static str, &'static str)) -> (&'static str, &'static str),
+) -> Vec<Piece> {
+    LOANWORDS
+        .iter()
+        .map(way)
+        .filter(|(from, _)| rest.starts_with(from))
+        .map(|(from, to)| Piece::word(from.len(), to))
+        .collect()
 }
 
 /// One way to read the text at a position: the bytes it takes and what they become.

@@ -264,28 +264,33 @@ fn is_english(pat: &str) -> bool {
 
 fn strip_leading(t: &str) -> Option<(&str, &'static str)> {
     let first = t.chars().next()?;
-    for &(pat, canon) in patterns().leading.get(&first)? {
-        let Some(rest) = t.strip_prefix(pat) else {
-            continue;
-        };
-        // An English form counts only as a whole word: "kk" inside "kkb鉄工所" is the name.
-        if is_english(pat) && !rest.starts_with(|c: char| !c.is_ascii_alphanumeric()) {
-            continue;
-        }
-        if !rest.trim().is_empty() {
-            return Some((rest, canon));
-        }
-    }
-    None
+    strip(&patterns().leading, first, |pat| {
+        let rest = t.strip_prefix(pat)?;
+        Some((rest, rest.chars().next()))
+    })
 }
 
 fn strip_trailing(t: &str) -> Option<(&str, &'static str)> {
     let last = t.chars().next_back()?;
-    for &(pat, canon) in patterns().trailing.get(&last)? {
-        let Some(rest) = t.strip_suffix(pat) else {
+    strip(&patterns().trailing, last, |pat| {
+        let rest = t.strip_suffix(pat)?;
+        Some((rest, rest.chars().next_back()))
+    })
+}
+
+/// The first pattern filed under `end` (the name's first or last character) that `cut` takes
+/// off, leaving a name: `cut` gives the rest and the character the form stood against.
+fn strip<'t>(
+    table: &rustc_hash::FxHashMap<char, Vec<(&'static str, &'static str)>>,
+    end: char,
+    cut: impl Fn(&str) -> Option<(&'t str, Option<char>)>,
+) -> Option<(&'t str, &'static str)> {
+    for &(pat, canon) in table.get(&end)? {
+        let Some((rest, beside)) = cut(pat) else {
             continue;
         };
-        if is_english(pat) && !rest.ends_with(|c: char| !c.is_ascii_alphanumeric()) {
+        // An English form counts only as a whole word: "kk" inside "kkb鉄工所" is the name.
+        if is_english(pat) && beside.is_none_or(|c| c.is_ascii_alphanumeric()) {
             continue;
         }
         if !rest.trim().is_empty() {
