@@ -11,6 +11,7 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use super::backend::Backend;
 use super::key::TMP_DIR;
 use super::{ObjectMeta, ObjectReader, StoreError, Versioned};
 
@@ -41,10 +42,6 @@ impl LocalStore {
         &self.root
     }
 
-    pub(super) fn describe(&self) -> String {
-        self.root.display().to_string()
-    }
-
     fn path(&self, key: &str) -> PathBuf {
         self.root.join(key)
     }
@@ -58,63 +55,6 @@ impl LocalStore {
             .join(format!("{}~{encoded}", uuid::Uuid::new_v4().simple()))
     }
 
-    pub(super) async fn put(
-        &self,
-        key: &str,
-        body: Bytes,
-        if_absent: bool,
-    ) -> Result<(), StoreError> {
-        let mut w = self.writer(key, if_absent).await?;
-        if let Err(e) = w.write(&body).await {
-            w.abort().await.ok();
-            return Err(e);
-        }
-        w.finish().await.map(|_| ())
-    }
-
-    pub(super) async fn get(&self, key: &str) -> Result<Bytes, StoreError> {
-        let path = self.path(key);
-        match tokio::fs::read(&path).await {
-            Ok(v) => Ok(Bytes::from(v)),
-            Err(e) if is_missing(&e) => Err(StoreError::NotFound),
-            Err(e) => Err(io_err(&path)(e)),
-        }
-    }
-
-    /// The version tag is the content's SHA-256: it changes exactly when the bytes do.
-    pub(super) async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
-        let body = self.get(key).await?;
-        let etag = hex::encode(Sha256::digest(&body));
-        Ok(Versioned { body, etag })
-    }
-
-    pub(super) async fn put_if_match(
-        &self,
-        key: &str,
-        body: Bytes,
-        etag: &str,
-    ) -> Result<(), StoreError> {
-        let _guard = self.conditional.lock().await;
-        match self.get_versioned(key).await {
-            Ok(current) if current.etag == etag => self.put(key, body, false).await,
-            Ok(_) | Err(StoreError::NotFound) => Err(StoreError::ConditionFailed(key.to_owned())),
-            Err(e) => Err(e),
-        }
-    }
-
-    pub(super) async fn copy_checked(
-        &self,
-        from: &str,
-        to: &str,
-        sha256_hex: &str,
-    ) -> Result<(), StoreError> {
-        let body = self.get(from).await?;
-        if hex::encode(Sha256::digest(&body)) != sha256_hex {
-            return Err(StoreError::Changed(from.to_owned()));
-        }
-        self.put(to, body, true).await
-    }
-
     /// The root is made on the first write, so a missing root is a fresh store, not a fault.
     pub(super) async fn probe(&self) -> Result<(), StoreError> {
         match tokio::fs::metadata(&self.root).await {
@@ -122,45 +62,6 @@ impl LocalStore {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             Ok(_) => Err(io_err(&self.root)(std::io::Error::other("not a directory"))),
             Err(e) => Err(io_err(&self.root)(e)),
-        }
-    }
-
-    pub(super) async fn reader(&self, key: &str) -> Result<ObjectReader, StoreError> {
-        let path = self.path(key);
-        match tokio::fs::File::open(&path).await {
-            Ok(f) => Ok(Box::new(f)),
-            Err(e) if is_missing(&e) => Err(StoreError::NotFound),
-            Err(e) => Err(io_err(&path)(e)),
-        }
-    }
-
-    pub(super) async fn head(&self, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
-        let path = self.path(key);
-        match tokio::fs::metadata(&path).await {
-            Ok(m) if m.is_file() => Ok(Some(ObjectMeta {
-                key: key.to_owned(),
-                size: m.len(),
-            })),
-            Ok(_) => Ok(None),
-            Err(e) if is_missing(&e) => Ok(None),
-            Err(e) => Err(io_err(&path)(e)),
-        }
-    }
-
-    pub(super) async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
-        let root = self.root.clone();
-        let prefix = prefix.to_owned();
-        tokio::task::spawn_blocking(move || list_blocking(&root, &prefix))
-            .await
-            .map_err(|e| io_err(&self.root)(std::io::Error::other(e)))?
-    }
-
-    pub(super) async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let path = self.path(key);
-        match tokio::fs::remove_file(&path).await {
-            Ok(()) => Ok(()),
-            Err(e) if is_missing(&e) => Ok(()),
-            Err(e) => Err(io_err(&path)(e)),
         }
     }
 
@@ -193,8 +94,95 @@ impl LocalStore {
             written: 0,
         })
     }
+}
 
-    pub(super) async fn unfinished_uploads(&self, prefix: &str) -> Result<usize, StoreError> {
+impl Backend for LocalStore {
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    async fn put(&self, key: &str, body: Bytes, if_absent: bool) -> Result<(), StoreError> {
+        let mut w = self.writer(key, if_absent).await?;
+        if let Err(e) = w.write(&body).await {
+            w.abort().await.ok();
+            return Err(e);
+        }
+        w.finish().await.map(|_| ())
+    }
+
+    async fn get(&self, key: &str) -> Result<Bytes, StoreError> {
+        let path = self.path(key);
+        match tokio::fs::read(&path).await {
+            Ok(v) => Ok(Bytes::from(v)),
+            Err(e) if is_missing(&e) => Err(StoreError::NotFound),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    /// The version tag is the content's SHA-256: it changes exactly when the bytes do.
+    async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
+        let body = self.get(key).await?;
+        let etag = hex::encode(Sha256::digest(&body));
+        Ok(Versioned { body, etag })
+    }
+
+    async fn put_if_match(&self, key: &str, body: Bytes, etag: &str) -> Result<(), StoreError> {
+        let _guard = self.conditional.lock().await;
+        match self.get_versioned(key).await {
+            Ok(current) if current.etag == etag => self.put(key, body, false).await,
+            Ok(_) | Err(StoreError::NotFound) => Err(StoreError::ConditionFailed(key.to_owned())),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn copy_checked(&self, from: &str, to: &str, sha256_hex: &str) -> Result<(), StoreError> {
+        let body = self.get(from).await?;
+        if hex::encode(Sha256::digest(&body)) != sha256_hex {
+            return Err(StoreError::Changed(from.to_owned()));
+        }
+        self.put(to, body, true).await
+    }
+
+    async fn reader(&self, key: &str) -> Result<ObjectReader, StoreError> {
+        let path = self.path(key);
+        match tokio::fs::File::open(&path).await {
+            Ok(f) => Ok(Box::new(f)),
+            Err(e) if is_missing(&e) => Err(StoreError::NotFound),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
+        let path = self.path(key);
+        match tokio::fs::metadata(&path).await {
+            Ok(m) if m.is_file() => Ok(Some(ObjectMeta {
+                key: key.to_owned(),
+                size: m.len(),
+            })),
+            Ok(_) => Ok(None),
+            Err(e) if is_missing(&e) => Ok(None),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+        let root = self.root.clone();
+        let prefix = prefix.to_owned();
+        tokio::task::spawn_blocking(move || list_blocking(&root, &prefix))
+            .await
+            .map_err(|e| io_err(&self.root)(std::io::Error::other(e)))?
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let path = self.path(key);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_missing(&e) => Ok(()),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    async fn unfinished_uploads(&self, prefix: &str) -> Result<usize, StoreError> {
         let dir = self.root.join(TMP_DIR);
         let mut entries = match tokio::fs::read_dir(&dir).await {
             Ok(e) => e,

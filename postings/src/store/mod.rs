@@ -2,6 +2,7 @@
 //! default. One enum rather than a trait object, so callers get plain async methods and the
 //! backends stay private details (the shape of crates.io's `storage.rs`).
 
+mod backend;
 mod key;
 mod local;
 mod s3;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::AsyncRead;
 
+use backend::Backend;
 pub use key::validate_key;
 pub use local::{LocalStore, LocalWriter};
 pub use s3::{PART_SIZE, S3Store, S3Writer};

@@ -26,6 +26,7 @@ use bytes::Bytes;
 use errors::{is_condition_failed, s3_err, status};
 pub use writer::S3Writer;
 
+use super::backend::Backend;
 use super::{ObjectMeta, ObjectReader, StoreError, Versioned};
 
 /// Size of every multipart part but the last. S3's minimum is 5 MiB; 8 MiB keeps a 200 MB
@@ -71,10 +72,6 @@ impl S3Store {
         &self.bucket
     }
 
-    pub(super) fn describe(&self) -> String {
-        format!("s3://{}/{}", self.bucket, self.prefix)
-    }
-
     fn full(&self, key: &str) -> String {
         if self.prefix.is_empty() {
             key.to_owned()
@@ -83,20 +80,73 @@ impl S3Store {
         }
     }
 
-    pub(super) async fn put(
+    pub(super) async fn probe(&self, prefix: &str) -> Result<(), StoreError> {
+        self.client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(self.full(prefix))
+            .max_keys(1)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| s3_err("ListObjectsV2", prefix, e))
+    }
+
+    async fn get_object(
         &self,
         key: &str,
-        body: Bytes,
-        if_absent: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, StoreError> {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.full(key))
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                Err(StoreError::NotFound)
+            }
+            Err(e) => Err(s3_err("GetObject", key, e)),
+        }
+    }
+
+    pub(super) async fn writer(&self, key: &str, if_absent: bool) -> Result<S3Writer, StoreError> {
+        let full = self.full(key);
+        // Fails fast before a large body is sent; the atomic decision is still the
+        // If-None-Match on the final request.
+        if if_absent
+            && head_object(&self.client, &self.bucket, &full)
+                .await?
+                .is_some()
+        {
+            return Err(StoreError::AlreadyExists);
+        }
+        Ok(S3Writer::new(
+            self.client.clone(),
+            self.bucket.clone(),
+            full,
+            key,
+            if_absent,
+        ))
+    }
+}
+
+impl Backend for S3Store {
+    fn describe(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+
+    async fn put(&self, key: &str, body: Bytes, if_absent: bool) -> Result<(), StoreError> {
         put_object(&self.client, &self.bucket, &self.full(key), body, if_absent).await
     }
 
-    pub(super) async fn get(&self, key: &str) -> Result<Bytes, StoreError> {
+    async fn get(&self, key: &str) -> Result<Bytes, StoreError> {
         Ok(self.get_versioned(key).await?.body)
     }
 
-    pub(super) async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
+    async fn get_versioned(&self, key: &str) -> Result<Versioned, StoreError> {
         let out = self.get_object(key).await?;
         let etag = out.e_tag().unwrap_or_default().to_owned();
         let data = out.body.collect().await.map_err(|e| StoreError::S3 {
@@ -110,12 +160,7 @@ impl S3Store {
         })
     }
 
-    pub(super) async fn put_if_match(
-        &self,
-        key: &str,
-        body: Bytes,
-        etag: &str,
-    ) -> Result<(), StoreError> {
+    async fn put_if_match(&self, key: &str, body: Bytes, etag: &str) -> Result<(), StoreError> {
         let len = body.len() as i64;
         let result = self
             .client
@@ -137,12 +182,7 @@ impl S3Store {
         }
     }
 
-    pub(super) async fn copy_checked(
-        &self,
-        from: &str,
-        to: &str,
-        sha256_hex: &str,
-    ) -> Result<(), StoreError> {
+    async fn copy_checked(&self, from: &str, to: &str, sha256_hex: &str) -> Result<(), StoreError> {
         let expected = hex::decode(sha256_hex)
             .map(|d| STANDARD.encode(d))
             .map_err(|_| StoreError::S3 {
@@ -181,44 +221,12 @@ impl S3Store {
         Err(StoreError::Changed(from.to_owned()))
     }
 
-    pub(super) async fn probe(&self, prefix: &str) -> Result<(), StoreError> {
-        self.client
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(self.full(prefix))
-            .max_keys(1)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| s3_err("ListObjectsV2", prefix, e))
-    }
-
-    pub(super) async fn reader(&self, key: &str) -> Result<ObjectReader, StoreError> {
+    async fn reader(&self, key: &str) -> Result<ObjectReader, StoreError> {
         let out = self.get_object(key).await?;
         Ok(Box::new(Box::pin(out.body.into_async_read())))
     }
 
-    async fn get_object(
-        &self,
-        key: &str,
-    ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, StoreError> {
-        match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(self.full(key))
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
-                Err(StoreError::NotFound)
-            }
-            Err(e) => Err(s3_err("GetObject", key, e)),
-        }
-    }
-
-    pub(super) async fn head(&self, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
+    async fn head(&self, key: &str) -> Result<Option<ObjectMeta>, StoreError> {
         head_object(&self.client, &self.bucket, &self.full(key))
             .await
             .map(|size| {
@@ -229,7 +237,7 @@ impl S3Store {
             })
     }
 
-    pub(super) async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError> {
         let strip = if self.prefix.is_empty() {
             String::new()
         } else {
@@ -258,7 +266,7 @@ impl S3Store {
         Ok(out)
     }
 
-    pub(super) async fn delete(&self, key: &str) -> Result<(), StoreError> {
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.client
             .delete_object()
             .bucket(&self.bucket)
@@ -269,27 +277,7 @@ impl S3Store {
             .map_err(|e| s3_err("DeleteObject", key, e))
     }
 
-    pub(super) async fn writer(&self, key: &str, if_absent: bool) -> Result<S3Writer, StoreError> {
-        let full = self.full(key);
-        // Fails fast before a large body is sent; the atomic decision is still the
-        // If-None-Match on the final request.
-        if if_absent
-            && head_object(&self.client, &self.bucket, &full)
-                .await?
-                .is_some()
-        {
-            return Err(StoreError::AlreadyExists);
-        }
-        Ok(S3Writer::new(
-            self.client.clone(),
-            self.bucket.clone(),
-            full,
-            key,
-            if_absent,
-        ))
-    }
-
-    pub(super) async fn unfinished_uploads(&self, prefix: &str) -> Result<usize, StoreError> {
+    async fn unfinished_uploads(&self, prefix: &str) -> Result<usize, StoreError> {
         let full_prefix = if self.prefix.is_empty() {
             prefix.to_owned()
         } else {
