@@ -111,17 +111,7 @@ async fn a_partner_exchanges_its_credentials_for_a_token_and_uploads_with_it() {
 async fn credentials_in_the_form_body_are_accepted_too() {
     let app = TestApp::spawn().await;
     let secret = app.add_partner("acme").await;
-    let response = app
-        .http
-        .post(app.url("/v1/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "acme"),
-            ("client_secret", secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = common::form_token_request(&app.http, &app.base, "acme", &secret).await;
     assert_eq!(response.status(), 200);
 }
 

@@ -28,6 +28,16 @@ async fn complete(app: &TestApp, token: &str, created: &Value) -> reqwest::Respo
         .unwrap()
 }
 
+/// A PUT straight to a presigned URL, as a partner's client sends the file (no API token).
+async fn put_to(url: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    reqwest::Client::new()
+        .put(url)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_presigned_upload_goes_straight_to_s3_and_is_registered_on_complete() {
     let app = TestApp::spawn().await;
@@ -48,12 +58,7 @@ async fn a_presigned_upload_goes_straight_to_s3_and_is_registered_on_complete() 
     problem(complete(&app, &token, &created).await, 409).await;
 
     // The partner's HTTP client PUTs to the URL: no API token, no AWS credentials.
-    let put = reqwest::Client::new()
-        .put(created["upload_url"].as_str().unwrap())
-        .body(GOOD_CSV)
-        .send()
-        .await
-        .unwrap();
+    let put = put_to(created["upload_url"].as_str().unwrap(), GOOD_CSV).await;
     assert!(put.status().is_success(), "{}", put.text().await.unwrap());
 
     let response = complete(&app, &token, &created).await;
@@ -87,12 +92,11 @@ async fn a_presigned_upload_with_a_bad_header_is_deleted_and_explained() {
     let app = TestApp::spawn().await;
     let token = app.partner_with_token("acme").await;
     let created = start(&app, &token).await;
-    let put = reqwest::Client::new()
-        .put(created["upload_url"].as_str().unwrap())
-        .body("posting_id,company_name\nP-1,株式会社テスト\n")
-        .send()
-        .await
-        .unwrap();
+    let put = put_to(
+        created["upload_url"].as_str().unwrap(),
+        "posting_id,company_name\nP-1,株式会社テスト\n",
+    )
+    .await;
     assert!(put.status().is_success());
 
     let body = problem(complete(&app, &token, &created).await, 422).await;
@@ -153,12 +157,7 @@ async fn a_put_to_the_presigned_url_after_complete_leaves_the_registered_object_
     let created = start(&app, &token).await;
     let url = created["upload_url"].as_str().unwrap().to_owned();
     let key = created["key"].as_str().unwrap().to_owned();
-    let put = reqwest::Client::new()
-        .put(&url)
-        .body(GOOD_CSV)
-        .send()
-        .await
-        .unwrap();
+    let put = put_to(&url, GOOD_CSV).await;
     assert!(put.status().is_success());
     let response = complete(&app, &token, &created).await;
     assert_eq!(response.status(), 200);
@@ -176,12 +175,7 @@ async fn a_put_to_the_presigned_url_after_complete_leaves_the_registered_object_
     // The URL is still within its lifetime: whatever it accepts now lands beside the
     // registered object, never on it.
     let tampered = GOOD_CSV.replace("エンジニア", "改ざん");
-    let _ = reqwest::Client::new()
-        .put(&url)
-        .body(tampered)
-        .send()
-        .await
-        .unwrap();
+    let _ = put_to(&url, tampered).await;
     assert_eq!(app.object_bytes(&key).await, GOOD_CSV.as_bytes());
     let record: Value =
         serde_json::from_slice(&app.object_bytes(&key.replace(".csv", ".json")).await).unwrap();
@@ -272,12 +266,7 @@ async fn a_declared_checksum_is_signed_into_the_url_and_a_different_file_is_refu
     // Another file under the URL (the test endpoint does not check signatures; S3 would
     // refuse it) is still caught by `complete`, and deleted.
     let other = GOOD_CSV.replace("P-2", "P-9");
-    let put = reqwest::Client::new()
-        .put(url)
-        .body(other)
-        .send()
-        .await
-        .unwrap();
+    let put = put_to(url, other).await;
     assert!(put.status().is_success());
     let body = problem(complete(&app, &token, &created).await, 422).await;
     assert!(

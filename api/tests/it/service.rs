@@ -18,21 +18,11 @@ async fn healthz_answers_and_readyz_checks_the_store_and_the_registry() {
     assert_eq!(body["detail"], "partner registry has no signing key");
     app.add_partner("acme").await;
     // The answer is cached for a few seconds; then the new state shows.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let status = app
-            .http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status();
-        if status == 200 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "never ready");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    testkit::poll::eventually("the service to be ready", || async {
+        let response = app.http.get(app.url("/readyz")).send().await.unwrap();
+        response.status() == 200
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -155,18 +145,12 @@ async fn requests_beyond_the_concurrency_limit_are_refused_with_503_and_retry_af
     // One upload holds the only slot while its body trickles in.
     let holding = app.hold_upload(&token, None).await;
     // Until the upload holds the slot, a probe is simply served.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let response = loop {
-        let response = app.http.get(app.url("/openapi.json")).send().await.unwrap();
-        if response.status() == 503 {
-            break response;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the slot was never taken"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let response =
+        testkit::poll::until("the slot to be taken", Duration::from_secs(30), || async {
+            let response = app.http.get(app.url("/openapi.json")).send().await.unwrap();
+            (response.status() == 503).then_some(response)
+        })
+        .await;
     assert_eq!(response.headers()["retry-after"], "1");
     let body = problem(response, 503).await;
     assert_eq!(problem_slug(&body), "overloaded");

@@ -123,12 +123,7 @@ async fn a_run_that_died_before_its_manifest_is_completed_by_the_next_run_with_i
 
 #[tokio::test]
 async fn a_retry_with_no_new_upload_still_completes_the_unfinished_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = TestStore::new(Backend::Local).await;
-    let sample = write_small_sample(tmp.path());
-    store
-        .register("acme", std::fs::read(&sample.postings).unwrap())
-        .await;
+    let (store, sample, _) = TestStore::local_with_small_sample().await;
     let run = run_id(&run_ok(&mut store.matcher(&sample.companies)));
     store
         .store
@@ -148,12 +143,7 @@ async fn a_retry_with_no_new_upload_still_completes_the_unfinished_run() {
 
 #[tokio::test]
 async fn an_unfinished_sharded_run_is_left_to_its_own_shards() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = TestStore::new(Backend::Local).await;
-    let sample = write_small_sample(tmp.path());
-    store
-        .register("acme", std::fs::read(&sample.postings).unwrap())
-        .await;
+    let (store, sample, _) = TestStore::local_with_small_sample().await;
     let run = "20260101T000000Z-0badc0de";
     run_ok(
         store
@@ -217,33 +207,18 @@ async fn matcher_run_after_a_crash_loads_the_completed_run(backend: Backend) {
     let store = TestStore::new(backend).await;
     let sample = write_generated_sample(tmp.path(), 200);
     let db = format!("sqlite://{}", tmp.path().join("matcher.db").display());
-    run_ok(
-        matcher()
-            .args(["import-companies", "--csv"])
-            .arg(&sample.companies)
-            .env("DATABASE_URL", &db),
-    );
+    import_companies(&sample.companies, &db);
     store
         .register("acme", std::fs::read(&sample.postings).unwrap())
         .await;
-    let mut first = matcher();
-    first
-        .arg("match")
-        .env("STORE_URL", &store.url)
-        .env("DATABASE_URL", &db);
-    let run = run_id(&run_ok(&mut first));
+    let run = run_id(&run_ok(&mut store.matcher_on("match", &db)));
     let manifest: serde_json::Value =
         serde_json::from_slice(&store.get(&format!("runs/{run}/manifest.json")).await).unwrap();
     let matched = manifest["counts"]["matched"].as_i64().unwrap();
     assert!(matched > 0);
     crash_before_manifest(&store, &run).await;
 
-    let out = run_ok(
-        matcher()
-            .arg("run")
-            .env("STORE_URL", &store.url)
-            .env("DATABASE_URL", &db),
-    );
+    let out = run_ok(&mut store.matcher_on("run", &db));
 
     let s = summary(&out);
     assert_eq!(s["outcome"], "nothing_new", "{s}");

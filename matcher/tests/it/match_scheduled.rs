@@ -233,12 +233,7 @@ async fn an_upload_missing_or_altered_at_match_time_is_quarantined_and_every_oth
 /// would ever complete: once its lease has expired, the next run takes the upload.
 #[tokio::test]
 async fn a_claim_whose_run_never_recorded_its_plan_is_taken_back_after_its_lease() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = TestStore::new(Backend::Local).await;
-    let sample = write_small_sample(tmp.path());
-    let record = store
-        .register("acme", std::fs::read(&sample.postings).unwrap())
-        .await;
+    let (store, sample, record) = TestStore::local_with_small_sample().await;
     let stale = serde_json::json!({"run_id": "20260101T000000Z-0badc0de", "claimed_at": "2026-01-01T00:00:00Z"});
     store
         .store
@@ -318,19 +313,8 @@ async fn company_database(tmp: &std::path::Path, postgres: bool) -> String {
     if !postgres {
         return format!("sqlite://{}", tmp.join("companies.db").display());
     }
-    let admin = std::env::var("PG_ADMIN_URL").expect(
-        "PG_ADMIN_URL is not set: run these tests with `bash tests/with-services cargo test -p matcher --test it match_`",
-    );
-    let prefix = std::env::var("TEST_DB_PREFIX").expect("TEST_DB_PREFIX is set with PG_ADMIN_URL");
-    let name = format!("{prefix}_match_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
+    // Left for tests/with-services to sweep: the matcher may still hold connections.
+    testkit::pg::PgDatabase::create("match").await.url
 }
 
 async fn scheduled_runs_read_the_company_master_from_the_database(postgres: bool) {
@@ -338,21 +322,12 @@ async fn scheduled_runs_read_the_company_master_from_the_database(postgres: bool
     let store = TestStore::new(Backend::Local).await;
     let sample = write_small_sample(tmp.path());
     let db = company_database(tmp.path(), postgres).await;
-    run_ok(
-        matcher()
-            .args(["import-companies", "--csv"])
-            .arg(&sample.companies)
-            .env("DATABASE_URL", &db),
-    );
+    import_companies(&sample.companies, &db);
     store
         .register("acme", std::fs::read(&sample.postings).unwrap())
         .await;
 
-    let mut cmd = matcher();
-    cmd.arg("match")
-        .env("STORE_URL", &store.url)
-        .env("DATABASE_URL", &db);
-    let run = run_id(&run_ok(&mut cmd));
+    let run = run_id(&run_ok(&mut store.matcher_on("match", &db)));
     let manifest: serde_json::Value =
         serde_json::from_slice(&store.get(&format!("runs/{run}/manifest.json")).await).unwrap();
     let backend = if postgres { "postgres" } else { "sqlite" };

@@ -143,12 +143,7 @@ async fn two_shards_together_equal_one_unsharded_run_on_s3() {
 
 #[tokio::test]
 async fn a_shard_without_a_shared_run_id_refuses_to_start() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = TestStore::new(Backend::Local).await;
-    let sample = write_small_sample(tmp.path());
-    store
-        .register("acme", std::fs::read(&sample.postings).unwrap())
-        .await;
+    let (store, sample, _) = TestStore::local_with_small_sample().await;
     let out = store
         .matcher(&sample.companies)
         .args(["--shard", "0/2"])
@@ -209,12 +204,7 @@ async fn children_of_one_array_job_agree_on_a_run_id_without_being_given_one() {
 
 #[tokio::test]
 async fn a_run_split_one_way_cannot_be_rerun_split_another_way() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = TestStore::new(Backend::Local).await;
-    let sample = write_small_sample(tmp.path());
-    store
-        .register("acme", std::fs::read(&sample.postings).unwrap())
-        .await;
+    let (store, sample, _) = TestStore::local_with_small_sample().await;
     let run = postings::RunId::new().to_string();
     for i in ["0", "1"] {
         run_ok(

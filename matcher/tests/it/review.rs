@@ -26,28 +26,17 @@ fn number(s: &str) -> CorporateNumber {
 /// one only) = 3 postings, 5 rows; 佐藤工業 in 港区: a3 (both weeks), b3 (week two) = 2
 /// postings, 3 rows; 田中物産 in 新宿区: b2 (both weeks) = 1 posting, 2 rows; 鈴木建設 links.
 async fn two_weeks(t: &Env) -> (String, String) {
-    t.upload(
-        "a",
-        &[
-            yamada("a1"),
-            yamada("a2"),
-            sato_posting("a3"),
-            suzuki_posting("a4"),
-        ],
-    )
-    .await;
+    // Partner a sends the same snapshot both weeks.
+    let a = [
+        yamada("a1"),
+        yamada("a2"),
+        sato_posting("a3"),
+        suzuki_posting("a4"),
+    ];
+    t.upload("a", &a).await;
     t.upload("b", &[yamada("b1"), tanaka("b2")]).await;
     let (first, _) = t.run_match(None);
-    t.upload(
-        "a",
-        &[
-            yamada("a1"),
-            yamada("a2"),
-            sato_posting("a3"),
-            suzuki_posting("a4"),
-        ],
-    )
-    .await;
+    t.upload("a", &a).await;
     t.upload("b", &[tanaka("b2"), sato_posting("b3")]).await;
     let (second, _) = t.run_match(None);
     (first, second)
@@ -330,7 +319,10 @@ async fn import_refuses_a_file_with_a_bad_line_and_names_it(t: &Env) {
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains("check digit"), "{err}");
 
-    write(&format!("山田商事,東京都千代田区,{}\n", cn(999)));
+    write(&format!(
+        "山田商事,東京都千代田区,{}\n",
+        corporate_number(999)
+    ));
     let err = format!(
         "{:#}",
         exchange::import(&t.db, &path, "op").await.unwrap_err()

@@ -8,56 +8,23 @@
 use crate::review_support;
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use base64::Engine as _;
 use matcher::review::{GroupKey, Verdict, overrides};
 use review_support::*;
 use serde_json::{Value, json};
+use testkit::poll::until;
+use testkit::process::{KillOnDrop, free_port};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// A child process stopped when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Polls `check` until it returns `Some`, failing the test after `secs` seconds.
-async fn until<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// A W3C WebDriver session on chromedriver.
 struct Browser {
     http: reqwest::Client,
     session: String,
-    _driver: Running,
+    _driver: KillOnDrop,
 }
 
 impl Browser {
@@ -72,10 +39,10 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let driver = Running(child);
+        let driver = KillOnDrop(child);
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
-        until("chromedriver to be ready", 30, || {
+        until("chromedriver to be ready", Duration::from_secs(30), || {
             let http = http.clone();
             let url = format!("{base}/status");
             async move {
@@ -155,6 +122,15 @@ impl Browser {
         out
     }
 
+    /// Waits until the page's heading names the group `name` (the page moves on by itself).
+    async fn wait_for_heading(&self, name: &str) {
+        until(name, Duration::from_secs(15), || async {
+            let h1 = self.texts("h1").await;
+            h1.first().is_some_and(|h| h.contains(name)).then_some(())
+        })
+        .await
+    }
+
     async fn press(&self, key: &str) {
         self.call(
             reqwest::Method::POST,
@@ -190,7 +166,7 @@ fn which(program: &str) -> Option<String> {
 }
 
 /// `matcher review serve` on a free port; returns the URL it printed (with its token).
-fn serve(t: &Env) -> (Running, String) {
+fn serve(t: &Env) -> (KillOnDrop, String) {
     let mut child = t
         .matcher()
         .args(["review", "serve", "--port", "0", "--operator", "alice"])
@@ -204,7 +180,7 @@ fn serve(t: &Env) -> (Running, String) {
         .unwrap();
     let url = line.trim().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
-    (Running(child), url)
+    (KillOnDrop(child), url)
 }
 
 #[tokio::test]
@@ -244,10 +220,14 @@ async fn an_operator_decides_groups_by_keyboard_and_the_next_runs_link_them_by_h
 
     browser.press(&pick.to_string()).await;
 
-    let stored = until("the decision in the database", 15, || async {
-        let list = overrides::list(&t.db).await.unwrap();
-        (!list.is_empty()).then_some(list)
-    })
+    let stored = until(
+        "the decision in the database",
+        Duration::from_secs(15),
+        || async {
+            let list = overrides::list(&t.db).await.unwrap();
+            (!list.is_empty()).then_some(list)
+        },
+    )
     .await;
     assert_eq!(stored.len(), 1);
     assert_eq!(
@@ -265,23 +245,11 @@ async fn an_operator_decides_groups_by_keyboard_and_the_next_runs_link_them_by_h
 
     // The next group (佐藤工業, then 田中物産: one posting each) is shown; j moves on, n says
     // "not in the master".
-    until("the next group", 15, || async {
-        let h1 = browser.texts("h1").await;
-        h1.first()
-            .is_some_and(|h| h.contains("佐藤工業"))
-            .then_some(())
-    })
-    .await;
+    browser.wait_for_heading("佐藤工業").await;
     browser.press("j").await;
-    until("the group after", 15, || async {
-        let h1 = browser.texts("h1").await;
-        h1.first()
-            .is_some_and(|h| h.contains("田中物産"))
-            .then_some(())
-    })
-    .await;
+    browser.wait_for_heading("田中物産").await;
     browser.press("n").await;
-    let stored = until("the second decision", 15, || async {
+    let stored = until("the second decision", Duration::from_secs(15), || async {
         let list = overrides::list(&t.db).await.unwrap();
         (list.len() == 2).then_some(list)
     })

@@ -61,6 +61,8 @@ async fn count(db: &Path, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
 }
 
+const OPEN_POSTINGS: &str = "SELECT count(*) FROM job_postings WHERE closed_at IS NULL";
+
 #[tokio::test]
 async fn first_run_on_a_fresh_checkout_matches_and_loads_the_samples_and_a_rerun_has_nothing_to_do()
 {
@@ -89,14 +91,7 @@ async fn first_run_on_a_fresh_checkout_matches_and_loads_the_samples_and_a_rerun
     assert!(stderr.contains("matched"), "a human summary: {stderr}");
     let db = dir.path().join(".data/matcher.db");
     assert_eq!(count(&db, "SELECT count(*) FROM companies").await, 2000);
-    assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) FROM job_postings WHERE closed_at IS NULL"
-        )
-        .await,
-        matched
-    );
+    assert_eq!(count(&db, OPEN_POSTINGS).await, matched);
 
     let second = matcher_run(dir.path());
 
@@ -108,14 +103,7 @@ async fn first_run_on_a_fresh_checkout_matches_and_loads_the_samples_and_a_rerun
     let s = summary(&second);
     assert_eq!(s["outcome"], "nothing_new", "{s}");
     assert_eq!(s["loads"].as_array().map(Vec::len), Some(0), "{s}");
-    assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) FROM job_postings WHERE closed_at IS NULL"
-        )
-        .await,
-        matched
-    );
+    assert_eq!(count(&db, OPEN_POSTINGS).await, matched);
     assert_eq!(count(&db, "SELECT count(*) FROM companies").await, 2000);
 
     // `matcher status --json` on the embedded default: both partners loaded, nothing waiting.

@@ -150,32 +150,40 @@ fn expected_fixture_rows() -> Vec<RowOutcome> {
         .collect()
 }
 
+/// Every encoding of the fixture must give the same postings: reads `file` (declared as
+/// `declared`) and checks the detected charset, the BOM where `bom` says, and the rows.
+fn decodes_to_the_fixture_rows(
+    file: &str,
+    declared: Option<&str>,
+    charset: Charset,
+    bom: Option<bool>,
+) {
+    let (found, found_bom, rows) = read_all(&fixture(file), declared);
+    assert_eq!(found, charset, "{file}");
+    if let Some(bom) = bom {
+        assert_eq!(found_bom, bom, "{file}: BOM");
+    }
+    assert_eq!(rows, expected_fixture_rows(), "{file}");
+}
+
 #[test]
 fn a_utf8_file_decodes_to_the_expected_postings() {
-    let (charset, bom, rows) = read_all(&fixture("utf8.csv"), None);
-    assert_eq!((charset, bom), (Charset::Utf8, false));
-    assert_eq!(rows, expected_fixture_rows());
+    decodes_to_the_fixture_rows("utf8.csv", None, Charset::Utf8, Some(false));
 }
 
 #[test]
 fn a_utf8_file_with_a_bom_decodes_to_the_same_postings() {
-    let (charset, bom, rows) = read_all(&fixture("utf8_bom.csv"), None);
-    assert_eq!((charset, bom), (Charset::Utf8, true));
-    assert_eq!(rows, expected_fixture_rows());
+    decodes_to_the_fixture_rows("utf8_bom.csv", None, Charset::Utf8, Some(true));
 }
 
 #[test]
 fn a_shift_jis_file_is_detected_and_decodes_to_the_same_postings() {
-    let (charset, bom, rows) = read_all(&fixture("shift_jis.csv"), None);
-    assert_eq!((charset, bom), (Charset::ShiftJis, false));
-    assert_eq!(rows, expected_fixture_rows());
+    decodes_to_the_fixture_rows("shift_jis.csv", None, Charset::ShiftJis, Some(false));
 }
 
 #[test]
 fn a_shift_jis_file_declared_as_cp932_decodes_to_the_same_postings() {
-    let (charset, _, rows) = read_all(&fixture("shift_jis.csv"), Some("CP932"));
-    assert_eq!(charset, Charset::ShiftJis);
-    assert_eq!(rows, expected_fixture_rows());
+    decodes_to_the_fixture_rows("shift_jis.csv", Some("CP932"), Charset::ShiftJis, None);
 }
 
 #[test]

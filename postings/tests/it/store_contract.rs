@@ -3,12 +3,9 @@
 
 use crate::support;
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use postings::store::{PART_SIZE, Store, StoreError};
-use support::{MIB, pattern};
-use tokio::io::AsyncReadExt;
+use support::{MIB, pattern, read_streamed};
 
 async fn small_objects_round_trip(store: &Store) {
     let key = "incoming/acme/2026-01-01/a.csv";
@@ -22,14 +19,7 @@ async fn small_objects_round_trip(store: &Store) {
     assert_eq!(store.get(key).await.unwrap(), &b"hello, world"[..]);
     let meta = store.head(key).await.unwrap().expect("object exists");
     assert_eq!((meta.key.as_str(), meta.size), (key, 12));
-    let mut streamed = Vec::new();
-    store
-        .reader(key)
-        .await
-        .unwrap()
-        .read_to_end(&mut streamed)
-        .await
-        .unwrap();
+    let streamed = read_streamed(store, key).await;
     assert_eq!(streamed, b"hello, world");
     store.delete(key).await.unwrap();
     store.delete(key).await.unwrap();
@@ -59,14 +49,7 @@ async fn a_large_object_streams_in_and_reads_back_byte_identical(store: &Store) 
         store.get(key).await.unwrap() == data,
         "get returns the same bytes"
     );
-    let mut streamed = Vec::new();
-    store
-        .reader(key)
-        .await
-        .unwrap()
-        .read_to_end(&mut streamed)
-        .await
-        .unwrap();
+    let streamed = read_streamed(store, key).await;
     assert!(streamed == data, "reader returns the same bytes");
     assert_eq!(store.unfinished_uploads("").await.unwrap(), 0);
 }
@@ -118,13 +101,10 @@ async fn a_dropped_writer_cleans_up_after_itself(store: &Store) {
     let mut w = store.writer("incoming/dropped.csv", false).await.unwrap();
     w.write(&pattern(PART_SIZE + 1)).await.unwrap();
     drop(w);
-    for _ in 0..50 {
-        if store.unfinished_uploads("").await.unwrap() == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(store.unfinished_uploads("").await.unwrap(), 0);
+    testkit::poll::eventually("the dropped writer's upload to be aborted", || async {
+        store.unfinished_uploads("").await.unwrap() == 0
+    })
+    .await;
     assert_eq!(store.head("incoming/dropped.csv").await.unwrap(), None);
 }
 

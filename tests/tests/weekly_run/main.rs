@@ -11,43 +11,27 @@ use support::*;
 
 use std::collections::BTreeSet;
 
-use matcher::cli::run::RunArgs;
 use matcher::db::Db;
-use postings::store::Store;
 use serde_json::Value;
 
 #[tokio::test]
 async fn uploads_through_the_api_are_matched_and_loaded_into_postgres_and_every_row_is_accounted_for()
  {
-    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..12];
-    let bucket = format!("e2e-weekly-{suffix}");
-    create_bucket(&bucket).await;
-    let store_url = format!("s3://{bucket}");
-    let dir = tempfile::tempdir().unwrap();
-    let (base, config) = spawn_api(&store_url, &format!("e2e-weekly/{suffix}"), dir.path()).await;
+    let w = Weekly::open("weekly").await;
+    let (base, config) = spawn_api(
+        &w.store_url,
+        &format!("e2e-weekly/{}", uuid::Uuid::new_v4().simple()),
+        w.dir.path(),
+    )
+    .await;
     let http = reqwest::Client::new();
     for partner in PARTNERS {
         upload_as_partner(&http, &base, &config, partner).await;
     }
-    let (database_url, db_name) = fresh_database("weekly").await;
-    let db = Db::connect(&database_url).await.unwrap();
-    db.migrate().await.unwrap();
-    let imported = db
-        .import_companies_csv(&fixtures().join("companies.csv"))
-        .await
-        .unwrap();
-    assert!(imported.rejected.is_empty());
-    let args = || RunArgs {
-        store_url: Some(store_url.clone()),
-        database_url: Some(database_url.clone()),
-        fixtures: dir.path().join("unused"),
-        run_lease_secs: 3600,
-        guard: guard_defaults(),
-    };
+    let (store, db) = (&w.store, &w.db);
 
-    matcher::cli::run::run(args()).await.unwrap();
+    matcher::cli::run::run(w.run_args()).await.unwrap();
 
-    let store = Store::from_url(&store_url).await.unwrap();
     let manifests: Vec<String> = store
         .list("runs/")
         .await
@@ -88,7 +72,7 @@ async fn uploads_through_the_api_are_matched_and_loaded_into_postgres_and_every_
     );
 
     // The loaded rows are exactly the run's links.
-    let loaded = open_postings(&db).await;
+    let loaded = open_postings(db).await;
     let expected: BTreeSet<(String, String, String)> = matched.iter().cloned().collect();
     assert_eq!(loaded, expected);
     // Every uploaded posting is in exactly one outcome.
@@ -104,8 +88,8 @@ async fn uploads_through_the_api_are_matched_and_loaded_into_postgres_and_every_
     assert_eq!(outcomes.into_iter().collect::<BTreeSet<_>>(), uploaded);
 
     // The next scheduled run finds nothing new and changes nothing.
-    matcher::cli::run::run(args()).await.unwrap();
-    assert_eq!(open_postings(&db).await, expected);
+    matcher::cli::run::run(w.run_args()).await.unwrap();
+    assert_eq!(open_postings(db).await, expected);
     assert_eq!(
         store
             .list("runs/")
@@ -117,85 +101,43 @@ async fn uploads_through_the_api_are_matched_and_loaded_into_postgres_and_every_
         1
     );
 
-    db.close().await;
-    drop_database(&db_name).await;
+    w.cleanup().await;
 }
 
 #[tokio::test]
 async fn one_partners_missing_altered_empty_or_rejected_file_never_stalls_or_wipes_another_and_each_is_loaded_once_put_right()
  {
-    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..12];
-    let bucket = format!("e2e-faults-{suffix}");
-    create_bucket(&bucket).await;
-    let store_url = format!("s3://{bucket}");
-    let store = Store::from_url(&store_url).await.unwrap();
-    let (database_url, db_name) = fresh_database("faults").await;
-    let db = Db::connect(&database_url).await.unwrap();
-    db.migrate().await.unwrap();
-    db.import_companies_csv(&fixtures().join("companies.csv"))
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let args = || RunArgs {
-        store_url: Some(store_url.clone()),
-        database_url: Some(database_url.clone()),
-        fixtures: dir.path().join("unused"),
-        run_lease_secs: 3600,
-        guard: guard_defaults(),
-    };
+    let w = Weekly::open("faults").await;
+    let (store, db) = (&w.store, &w.db);
     let sample = std::fs::read(fixtures().join("uploads/acme-jobs/postings.csv")).unwrap();
     let header = "posting_id,company_name,job_title\n";
     let all_rejected = format!("{header}X1,株式会社甲,\nX2,株式会社乙,\nX3,,事務\n");
 
-    register(&store, "acme-jobs", sample.clone()).await;
-    let gone = register(&store, "gone", sample.clone()).await;
-    let altered = register(&store, "altered", sample.clone()).await;
-    let empty = register(&store, "empty", header.as_bytes().to_vec()).await;
-    let rejected = register(&store, "rejected", all_rejected.into_bytes()).await;
+    testkit::upload::register(store, "acme-jobs", sample.clone()).await;
+    let gone = testkit::upload::register(store, "gone", sample.clone()).await;
+    let altered = testkit::upload::register(store, "altered", sample.clone()).await;
+    let empty = testkit::upload::register(store, "empty", header.as_bytes().to_vec()).await;
+    let rejected = testkit::upload::register(store, "rejected", all_rejected.into_bytes()).await;
     store.delete(&gone.key).await.unwrap();
     let mut changed = sample.clone();
     changed.extend_from_slice("Z9,株式会社差し込み,事務,,,,,,,,,\n".as_bytes());
     store.put(&altered.key, changed.into()).await.unwrap();
 
-    matcher::cli::run::run(args()).await.unwrap();
+    matcher::cli::run::run(w.run_args()).await.unwrap();
 
-    let open = open_counts(&db).await;
+    let open = open_counts(db).await;
     let good = open["acme-jobs"];
     assert!(good > 0, "the good partner is loaded: {open:?}");
     assert_eq!(open.len(), 1, "no other partner has rows: {open:?}");
-    let waiting = pending(&store, &db).await;
+    let waiting = pending(store, db).await;
     let state = |r: &postings::UploadRecord| waiting[&r.upload_id.to_string()].clone();
     assert_eq!(waiting.len(), 4, "{waiting:?}");
-    assert_eq!(state(&gone).0, "quarantined");
-    assert!(state(&gone).1.contains("missing"), "{:?}", state(&gone));
-    assert!(
-        state(&gone)
-            .2
-            .contains(&format!("matcher retry --upload {}", gone.upload_id))
-    );
-    assert_eq!(state(&altered).0, "quarantined");
-    assert!(
-        state(&altered).1.contains("altered"),
-        "{:?}",
-        state(&altered)
-    );
-    assert_eq!(state(&empty).0, "held");
-    assert!(
-        state(&empty).1.contains("no data rows"),
-        "{:?}",
-        state(&empty)
-    );
-    assert!(
-        state(&empty)
-            .2
-            .contains(&format!("matcher approve --upload {}", empty.upload_id))
-    );
-    assert_eq!(state(&rejected).0, "held");
-    assert!(
-        state(&rejected).1.contains("all 3 rows were rejected"),
-        "{:?}",
-        state(&rejected)
-    );
+    let retry = format!("matcher retry --upload {}", gone.upload_id);
+    assert_waiting(&state(&gone), "quarantined", "missing", &retry);
+    assert_waiting(&state(&altered), "quarantined", "altered", "");
+    let approve = format!("matcher approve --upload {}", empty.upload_id);
+    assert_waiting(&state(&empty), "held", "no data rows", &approve);
+    assert_waiting(&state(&rejected), "held", "all 3 rows were rejected", "");
 
     // Put right: the missing and the altered object back as sent, the empty snapshot approved,
     // and a good file from the partner whose file was all rejected.
@@ -208,7 +150,7 @@ async fn one_partners_missing_altered_empty_or_rejected_file_never_stalls_or_wip
         matcher::cli::uploads::retry(matcher::cli::uploads::RetryArgs {
             upload,
             store: matcher::cli::StoreArgs {
-                store_url: store_url.clone(),
+                store_url: w.store_url.clone(),
             },
         })
         .await
@@ -217,24 +159,24 @@ async fn one_partners_missing_altered_empty_or_rejected_file_never_stalls_or_wip
     matcher::cli::uploads::approve(matcher::cli::uploads::ApproveArgs {
         upload: empty.upload_id,
         store: matcher::cli::StoreArgs {
-            store_url: store_url.clone(),
+            store_url: w.store_url.clone(),
         },
         database: matcher::cli::DatabaseArgs {
-            database_url: database_url.clone(),
+            database_url: w.database.url.clone(),
         },
     })
     .await
     .unwrap();
-    register(&store, "rejected", sample.clone()).await;
+    testkit::upload::register(store, "rejected", sample.clone()).await;
 
-    matcher::cli::run::run(args()).await.unwrap();
+    matcher::cli::run::run(w.run_args()).await.unwrap();
 
-    let open = open_counts(&db).await;
+    let open = open_counts(db).await;
     for partner in ["acme-jobs", "gone", "altered", "rejected"] {
         assert_eq!(open.get(partner), Some(&good), "{partner}: {open:?}");
     }
     assert_eq!(open.get("empty"), None);
-    let Db::Postgres(pool) = &db else {
+    let Db::Postgres(pool) = db else {
         unreachable!()
     };
     let empty_load: (i64, String) =
@@ -248,11 +190,10 @@ async fn one_partners_missing_altered_empty_or_rejected_file_never_stalls_or_wip
         "the approved empty snapshot is applied"
     );
     assert_eq!(
-        pending(&store, &db).await,
+        pending(store, db).await,
         Default::default(),
         "nothing is left waiting"
     );
 
-    db.close().await;
-    drop_database(&db_name).await;
+    w.cleanup().await;
 }

@@ -5,37 +5,71 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ingest_api::admin;
+use ingest_api::admin::{self, Admin};
 use ingest_api::config::{Config, HumanDuration, PartnersCommand};
 use ingest_api::startup::Application;
 use ingest_api::state::AppState;
 use matcher::cli::GuardArgs;
+use matcher::cli::run::RunArgs;
 use matcher::db::Db;
 use postings::store::Store;
-use serde_json::Value;
-use sqlx::Connection;
+use testkit::pg::PgDatabase;
 
 pub(crate) const PARTNERS: [&str; 2] = ["acme-jobs", "sakura-career"];
-
-pub(crate) fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run with `bash tests/with-services cargo test -p e2e`")
-    })
-}
 
 pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
-pub(crate) async fn create_bucket(name: &str) {
-    env("AWS_ENDPOINT_URL");
-    let sdk = aws_config::load_from_env().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket().bucket(name).send().await.unwrap();
+/// The production path's services for one test: a bucket of its own on the S3 endpoint, and
+/// a PostgreSQL database of its own holding the sample company master.
+pub(crate) struct Weekly {
+    pub store_url: String,
+    pub store: Store,
+    pub database: PgDatabase,
+    pub db: Db,
+    pub dir: tempfile::TempDir,
+}
+
+impl Weekly {
+    pub(crate) async fn open(label: &str) -> Self {
+        let store_url = format!(
+            "s3://{}",
+            testkit::s3::fresh_bucket(&format!("e2e-{label}")).await
+        );
+        let store = Store::from_url(&store_url).await.unwrap();
+        let database = PgDatabase::create(label).await;
+        let db = Db::connect(&database.url).await.unwrap();
+        db.migrate().await.unwrap();
+        let imported = db
+            .import_companies_csv(&fixtures().join("companies.csv"))
+            .await
+            .unwrap();
+        assert!(imported.rejected.is_empty());
+        Self {
+            store_url,
+            store,
+            database,
+            db,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `matcher run` as the schedule starts it, on this store and database.
+    pub(crate) fn run_args(&self) -> RunArgs {
+        RunArgs {
+            store_url: Some(self.store_url.clone()),
+            database_url: Some(self.database.url.clone()),
+            fixtures: self.dir.path().join("unused"),
+            run_lease_secs: 3600,
+            guard: guard_defaults(),
+        }
+    }
+
+    pub(crate) async fn cleanup(self) {
+        self.db.close().await;
+        self.database.drop().await;
+    }
 }
 
 /// The real service on port 0, storing into `store_url`, partners in Secrets Manager.
@@ -76,32 +110,17 @@ pub(crate) async fn upload_as_partner(
     partner: &str,
 ) {
     let mut out = Vec::new();
-    admin::partners(
-        config,
-        PartnersCommand::Add { id: partner.into() },
-        &mut out,
-    )
-    .await
-    .unwrap();
-    let out = String::from_utf8(out).unwrap();
-    let secret = out
-        .lines()
-        .find_map(|l| l.strip_prefix("client_secret="))
-        .expect("a client secret line");
-    let token: Value = http
-        .post(format!("{base}/v1/oauth/token"))
-        .basic_auth(partner, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
+    Admin::open(config)
         .await
-        .unwrap()
-        .json()
+        .partners(PartnersCommand::Add { id: partner.into() }, &mut out)
         .await
         .unwrap();
+    let secret = testkit::process::client_secret(&String::from_utf8(out).unwrap());
+    let token = testkit::http::client_token(http, base, partner, &secret).await;
     let body = std::fs::read(fixtures().join(format!("uploads/{partner}/postings.csv"))).unwrap();
     let response = http
         .post(format!("{base}/v1/postings"))
-        .bearer_auth(token["access_token"].as_str().unwrap())
+        .bearer_auth(token)
         .header("content-type", "text/csv")
         .body(body)
         .send()
@@ -113,32 +132,6 @@ pub(crate) async fn upload_as_partner(
         "{partner}: {:?}",
         response.text().await
     );
-}
-
-pub(crate) async fn fresh_database(label: &str) -> (String, String) {
-    let admin = env("PG_ADMIN_URL");
-    let name = format!(
-        "{}_{label}_{}",
-        env("TEST_DB_PREFIX"),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    (format!("{base}/{name}"), name)
-}
-
-pub(crate) async fn drop_database(name: &str) {
-    let mut conn = sqlx::PgConnection::connect(&env("PG_ADMIN_URL"))
-        .await
-        .unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
 }
 
 /// `(partner, posting_id, extra column)` of every row of a run CSV.
@@ -193,25 +186,6 @@ pub(crate) fn guard_defaults() -> GuardArgs {
     }
 }
 
-/// Registers a file for a partner exactly as intake does for the API, returning its record.
-pub(crate) async fn register(
-    store: &Store,
-    partner: &str,
-    body: Vec<u8>,
-) -> postings::UploadRecord {
-    postings::intake::ingest(
-        store,
-        &postings::PartnerId::parse(partner).unwrap(),
-        None,
-        futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(body))]),
-        postings::intake::IntakeLimits {
-            max_bytes: 64 << 20,
-        },
-    )
-    .await
-    .unwrap()
-}
-
 /// Open postings per partner in PostgreSQL.
 pub(crate) async fn open_counts(db: &Db) -> std::collections::BTreeMap<String, i64> {
     let Db::Postgres(pool) = db else {
@@ -225,6 +199,19 @@ pub(crate) async fn open_counts(db: &Db) -> std::collections::BTreeMap<String, i
     .unwrap()
     .into_iter()
     .collect()
+}
+
+/// Checks a pending upload's `(state, reason, next)`: the reason names the cause and the next
+/// step contains `next`, so that an operator reading `matcher status` knows what to do.
+pub(crate) fn assert_waiting(
+    pending: &(String, String, String),
+    state: &str,
+    reason: &str,
+    next: &str,
+) {
+    assert_eq!(pending.0, state, "{pending:?}");
+    assert!(pending.1.contains(reason), "{pending:?}");
+    assert!(pending.2.contains(next), "{pending:?}");
 }
 
 /// `(state, reason)` of each pending upload in `matcher status --json`, by upload id.

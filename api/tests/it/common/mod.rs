@@ -17,15 +17,6 @@ pub const GOOD_CSV: &str = "posting_id,company_name,company_address,company_phon
 P-1,株式会社テスト,東京都千代田区丸の内1-1,03-1234-5678,https://example.co.jp,エンジニア,正社員,4000000,6000000,東京都,説明,2026-01-05\n\
 P-2,テスト商事(株),大阪府大阪市北区梅田2-2,,,営業,契約社員,,,大阪府,,2026-01-06\n";
 
-pub fn endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
-        panic!(
-            "AWS_ENDPOINT_URL is not set: these tests need the S3 + Secrets Manager endpoint; \
-             run them with `bash tests/with-services cargo test -p ingest-api`"
-        )
-    })
-}
-
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
@@ -57,16 +48,6 @@ impl Default for Options {
     }
 }
 
-pub async fn s3_client() -> S3 {
-    endpoint();
-    let sdk = aws_config::load_from_env().await;
-    S3::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    )
-}
-
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::with(Options::default()).await
@@ -88,9 +69,8 @@ impl TestApp {
             ];
             (None, None, args)
         } else {
-            let s3 = s3_client().await;
-            let bucket = format!("ingest-api-test-{suffix}");
-            s3.create_bucket().bucket(&bucket).send().await.unwrap();
+            let bucket = testkit::s3::fresh_bucket("ingest-api-test").await;
+            let s3 = testkit::s3::client().await;
             let args = vec![
                 "--store-url".to_owned(),
                 format!("s3://{bucket}"),
@@ -162,10 +142,7 @@ impl TestApp {
     pub async fn add_partner(&self, id: &str) -> String {
         let out = self.partners(PartnersCommand::Add { id: id.into() }).await;
         assert!(out.contains(&format!("client_id={id}")), "{out}");
-        out.lines()
-            .find_map(|l| l.strip_prefix("client_secret="))
-            .expect("a client secret line")
-            .to_owned()
+        testkit::process::client_secret(&out)
     }
 
     pub async fn disable_partner(&self, id: &str) {
@@ -186,10 +163,7 @@ impl TestApp {
     /// A registered partner and a token for it.
     pub async fn partner_with_token(&self, id: &str) -> String {
         let secret = self.add_partner(id).await;
-        let response = self.request_token(id, &secret).await;
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        body["access_token"].as_str().unwrap().to_owned()
+        testkit::http::client_token(&self.http, &self.base, id, &secret).await
     }
 
     pub async fn upload(
@@ -291,6 +265,25 @@ impl TestApp {
     }
 }
 
+/// A token request with the credentials in the form body (the alternative to HTTP Basic that
+/// OAuth allows).
+pub async fn form_token_request(
+    http: &reqwest::Client,
+    base: &str,
+    id: &str,
+    secret: &str,
+) -> reqwest::Response {
+    http.post(format!("{base}/v1/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A problem document, checked for the parts every error must carry.
 pub async fn problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status().as_u16(), status, "unexpected status");
@@ -318,23 +311,9 @@ pub async fn problem(response: reqwest::Response, status: u16) -> Value {
     body
 }
 
-/// The stable last part of a problem's type.
-/// Polls `check` every 20 ms until it holds, failing after 30 s with `what`.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !check().await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never happened: {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
+pub use testkit::poll::eventually;
 
+/// The stable last part of a problem's type.
 pub fn problem_slug(body: &Value) -> &str {
     body["type"].as_str().unwrap().rsplit(':').next().unwrap()
 }

@@ -2,15 +2,16 @@
 //! that watch the process from outside: its memory, its log.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+
+use testkit::process::KillOnDrop;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ingest-api");
 
 pub struct ServerProcess {
     pub base: String,
     pub dir: tempfile::TempDir,
-    child: Child,
+    child: KillOnDrop,
 }
 
 impl ServerProcess {
@@ -37,28 +38,31 @@ impl ServerProcess {
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
-        let child = cmd.spawn().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let addr = loop {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            let found = text.lines().find_map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).ok()?;
-                (v["message"] == "listening").then(|| v["addr"].as_str().map(str::to_owned))?
-            });
-            if let Some(addr) = found {
-                break addr;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not start: {text}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let child = KillOnDrop(cmd.spawn().unwrap());
+        let addr =
+            testkit::process::wait_for_log(&log, "the server to report its address", |text| {
+                text.lines().find_map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).ok()?;
+                    (v["message"] == "listening").then(|| v["addr"].as_str().map(str::to_owned))?
+                })
+            })
+            .await;
         Self {
             base: format!("http://{addr}"),
             dir,
             child,
         }
+    }
+
+    /// Waits for `find` to find what it looks for in the server's log (JSON lines).
+    pub async fn wait_for_log<T>(&self, what: &str, find: impl FnMut(&str) -> Option<T>) -> T {
+        testkit::process::wait_for_log(&self.dir.path().join("server.log"), what, find).await
+    }
+
+    /// Stops the server and returns its whole log, last line flushed.
+    pub fn stop(self) -> String {
+        drop(self.child);
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -78,11 +82,7 @@ impl ServerProcess {
 
     /// `partners add`: the printed client secret.
     pub fn add_partner(&self, id: &str) -> String {
-        self.admin(&["partners", "add", "--id", id])
-            .lines()
-            .find_map(|l| l.strip_prefix("client_secret="))
-            .expect("a client secret line")
-            .to_owned()
+        testkit::process::client_secret(&self.admin(&["partners", "add", "--id", id]))
     }
 
     pub fn partners_file(&self) -> PathBuf {
@@ -98,12 +98,5 @@ impl ServerProcess {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or_else(|| panic!("no {field} in /proc status"));
         kib * 1024
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use matcher::db::Db;
 use postings::RunId;
 use postings::store::Store;
-use sqlx::Connection;
+use testkit::pg::PgDatabase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -24,13 +24,7 @@ pub struct TestDb {
     pub store: Store,
     pub store_url: String,
     pub dir: tempfile::TempDir,
-    pg_name: Option<String>,
-}
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run these tests with `bash tests/with-services cargo test -p matcher`")
-    })
+    pg: Option<PgDatabase>,
 }
 
 impl TestDb {
@@ -38,25 +32,10 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let store_url = dir.path().join("store").display().to_string();
         let store = Store::from_url(&store_url).await.expect("local store");
-        let (db_url, pg_name) = match backend {
+        let (db_url, pg) = match backend {
             Backend::Postgres => {
-                let admin = env("PG_ADMIN_URL");
-                let prefix = env("TEST_DB_PREFIX");
-                let label: String = label.chars().take(24).collect();
-                let name = format!(
-                    "{prefix}_{label}_{}",
-                    &uuid::Uuid::new_v4().simple().to_string()[..8]
-                );
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .expect("connect to PG_ADMIN_URL");
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
-                conn.close().await.ok();
-                let (base, _) = admin.rsplit_once('/').expect("PG_ADMIN_URL ends with /db");
-                (format!("{base}/{name}"), Some(name))
+                let pg = PgDatabase::create(label).await;
+                (pg.url.clone(), Some(pg))
             }
             Backend::Sqlite => (
                 format!("sqlite://{}", dir.path().join("test.db").display()),
@@ -71,20 +50,14 @@ impl TestDb {
             store,
             store_url,
             dir,
-            pg_name,
+            pg,
         }
     }
 
     pub async fn cleanup(self) {
         self.db.close().await;
-        if let Some(name) = self.pg_name {
-            let mut conn = sqlx::PgConnection::connect(&env("PG_ADMIN_URL"))
-                .await
-                .expect("connect to PG_ADMIN_URL");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut conn)
-                .await
-                .expect("drop test database");
+        if let Some(pg) = self.pg {
+            pg.drop().await;
         }
     }
 

@@ -9,18 +9,7 @@ pub const COMPANY_HEADER: &str =
     "corporate_number,name,name_kana,name_en,prefecture,city,street,postal_code,phone,website";
 pub const POSTING_HEADER: &str = "posting_id,company_name,company_address,company_phone,company_url,job_title,employment_type,salary_min,salary_max,work_location,description,posted_at";
 
-/// A corporate number with a valid check digit (National Tax Agency rule), written out here
-/// independently of the code under test.
-pub fn corporate_number(base: u64) -> String {
-    let body = format!("{base:012}");
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 2 })
-        .sum();
-    format!("{}{body}", 9 - sum % 9)
-}
+pub use crate::db_support::corporate_number;
 
 /// The `matcher` binary with no store, database or shard settings inherited from the caller.
 pub fn matcher() -> Command {
@@ -39,6 +28,16 @@ pub fn matcher() -> Command {
     }
     cmd.env("LOG_FORMAT", "text").env("RUST_LOG", "info");
     cmd
+}
+
+/// `matcher import-companies --csv <companies>` into the database at `db`.
+pub fn import_companies(companies: &Path, db: &str) {
+    run_ok(
+        matcher()
+            .args(["import-companies", "--csv"])
+            .arg(companies)
+            .env("DATABASE_URL", db),
+    );
 }
 
 /// Runs the command and fails the test with its stderr unless it succeeded.

@@ -4,11 +4,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use bytes::Bytes;
+use postings::UploadRecord;
 use postings::store::Store;
-use postings::{PartnerId, UploadRecord};
 
-use super::matcher;
+use super::{Sample, matcher, write_small_sample};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -37,21 +36,7 @@ impl TestStore {
                 }
             }
             Backend::S3 => {
-                let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
-                    "AWS_ENDPOINT_URL is not set: run these tests with `bash tests/with-services cargo test -p matcher --test it match_`",
-                );
-                let bucket = format!("match-test-{}", uuid::Uuid::new_v4().simple());
-                let config = aws_config::from_env().endpoint_url(&endpoint).load().await;
-                let s3 = aws_sdk_s3::Client::from_conf(
-                    aws_sdk_s3::config::Builder::from(&config)
-                        .force_path_style(true)
-                        .build(),
-                );
-                s3.create_bucket()
-                    .bucket(&bucket)
-                    .send()
-                    .await
-                    .unwrap_or_else(|e| panic!("creating bucket {bucket} at {endpoint}: {e:?}"));
+                let bucket = testkit::s3::fresh_bucket("match-test").await;
                 let url = format!("s3://{bucket}/prefix");
                 let store = Store::from_url(&url).await.unwrap();
                 Self {
@@ -63,21 +48,21 @@ impl TestStore {
         }
     }
 
+    /// A local store holding the small sample as `acme`'s one upload, where most scheduled-run
+    /// tests start; the sample's files sit beside the store, in its temporary directory.
+    pub async fn local_with_small_sample() -> (Self, Sample, UploadRecord) {
+        let store = Self::new(Backend::Local).await;
+        let dir = store._dir.as_ref().expect("a local store has a directory");
+        let sample = write_small_sample(dir.path());
+        let record = store
+            .register("acme", std::fs::read(&sample.postings).unwrap())
+            .await;
+        (store, sample, record)
+    }
+
     /// Registers an upload exactly as the API does.
     pub async fn register(&self, partner: &str, body: Vec<u8>) -> UploadRecord {
-        let partner = PartnerId::parse(partner).unwrap();
-        let stream = futures::stream::iter(vec![Ok::<_, std::io::Error>(Bytes::from(body))]);
-        postings::intake::ingest(
-            &self.store,
-            &partner,
-            None,
-            stream,
-            postings::intake::IntakeLimits {
-                max_bytes: 64 << 20,
-            },
-        )
-        .await
-        .expect("upload registered")
+        testkit::upload::register(&self.store, partner, body).await
     }
 
     pub fn matcher(&self, companies: &Path) -> Command {
@@ -86,6 +71,15 @@ impl TestStore {
             .arg("--companies")
             .arg(companies)
             .env("STORE_URL", &self.url);
+        cmd
+    }
+
+    /// `matcher <command>` (`match`, `run`) on this store and the company database `db`.
+    pub fn matcher_on(&self, command: &str, db: &str) -> Command {
+        let mut cmd = matcher();
+        cmd.arg(command)
+            .env("STORE_URL", &self.url)
+            .env("DATABASE_URL", db);
         cmd
     }
 

@@ -3,14 +3,14 @@
 //! postings are ambiguous, some below the threshold and some have no candidate, and the
 //! `matcher` binary run against them.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-use bytes::Bytes;
 use matcher::db::Db;
-use postings::PartnerId;
 
 pub use crate::db_support::Backend;
 use crate::db_support::TestDb;
+pub use crate::db_support::corporate_number;
+use crate::match_support;
 
 /// A test database of its own holding the review master, with the run's helpers.
 pub struct Env(TestDb);
@@ -22,33 +22,20 @@ impl std::ops::Deref for Env {
     }
 }
 
-/// A valid corporate number (National Tax Agency check digit), written out independently of
-/// the code under test.
-pub fn cn(base: u64) -> String {
-    let body = format!("{base:012}");
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 2 })
-        .sum();
-    format!("{}{body}", 9 - sum % 9)
-}
-
 /// Two namesakes in one ward (postings naming it there are ambiguous).
 pub fn yamada_a() -> String {
-    cn(101)
+    corporate_number(101)
 }
 pub fn yamada_b() -> String {
-    cn(102)
+    corporate_number(102)
 }
 /// Registered in Osaka; postings place it in Tokyo (below the threshold).
 pub fn sato() -> String {
-    cn(103)
+    corporate_number(103)
 }
 /// Links on name and place (never in the queue).
 pub fn suzuki() -> String {
-    cn(104)
+    corporate_number(104)
 }
 
 pub const COMPANIES: &str =
@@ -118,29 +105,14 @@ impl Env {
     /// Registers a partner's upload exactly as the API does.
     pub async fn upload(&self, partner: &str, lines: &[String]) {
         let body = format!("{POSTING_HEADER}{}", lines.concat());
-        let partner = PartnerId::parse(partner).unwrap();
-        let stream = futures::stream::iter(vec![Ok::<_, std::io::Error>(Bytes::from(body))]);
-        postings::intake::ingest(
-            &self.store,
-            &partner,
-            None,
-            stream,
-            postings::intake::IntakeLimits { max_bytes: 1 << 20 },
-        )
-        .await
-        .expect("upload registered");
+        testkit::upload::register(&self.store, partner, body.into_bytes()).await;
     }
 
     /// The `matcher` binary on this store and database, nothing inherited.
     pub fn matcher(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_matcher"));
-        for var in ["MATCH_RUN_ID", "MATCH_SHARD_COUNT", "AWS_BATCH_JOB_ID"] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = match_support::matcher();
         cmd.env("STORE_URL", &self.store_url)
-            .env("DATABASE_URL", &self.db_url)
-            .env("LOG_FORMAT", "text")
-            .env("RUST_LOG", "info");
+            .env("DATABASE_URL", &self.db_url);
         cmd
     }
 
@@ -151,13 +123,9 @@ impl Env {
         if let Some(r) = run_id {
             cmd.args(["--run-id", r]);
         }
-        let out = ok(cmd.output().unwrap());
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let summary: serde_json::Value =
-            serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-        assert_eq!(summary["outcome"], "completed", "{summary}");
+        let out = match_support::run_ok(&mut cmd);
         (
-            summary["run_id"].as_str().unwrap().to_owned(),
+            match_support::store::run_id(&out),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     }
@@ -208,14 +176,4 @@ impl Env {
             }
         }
     }
-}
-
-pub fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "matcher failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }

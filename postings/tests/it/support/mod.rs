@@ -2,6 +2,7 @@
 //! by `tests/with-services` (AWS_ENDPOINT_URL).
 
 use postings::store::Store;
+use tokio::io::AsyncReadExt;
 
 pub struct TestStore {
     pub store: Store,
@@ -18,23 +19,14 @@ pub fn local() -> TestStore {
 
 /// A store on a bucket of its own, under a prefix so that prefix handling is exercised too.
 pub async fn s3() -> TestStore {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: these tests need the S3 endpoint; run them with \
-         `bash tests/with-services cargo test -p postings`",
-    );
-    let bucket = format!("postings-test-{}", uuid::Uuid::new_v4().simple());
+    let bucket = testkit::s3::fresh_bucket("postings-test").await;
     let store = Store::from_url(&format!("s3://{bucket}/some/prefix"))
         .await
         .expect("s3 store");
-    let Store::S3(s3) = &store else {
-        panic!("s3:// must give the S3 backend")
-    };
-    s3.client()
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("creating bucket {bucket} at {endpoint}: {e:?}"));
+    assert!(
+        matches!(store, Store::S3(_)),
+        "s3:// must give the S3 backend"
+    );
     TestStore { store, _dir: None }
 }
 
@@ -52,3 +44,16 @@ pub fn pattern(len: usize) -> Vec<u8> {
 }
 
 pub const MIB: usize = 1024 * 1024;
+
+/// An object read back through the streaming reader, the way the matcher reads its inputs.
+pub async fn read_streamed(store: &Store, key: &str) -> Vec<u8> {
+    let mut streamed = Vec::new();
+    store
+        .reader(key)
+        .await
+        .unwrap()
+        .read_to_end(&mut streamed)
+        .await
+        .unwrap();
+    streamed
+}
