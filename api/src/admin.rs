@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::token::{self, SCOPE_UPLOAD, TokenSettings};
 use crate::config::{Config, KeysCommand, PartnersCommand, TokenArgs};
-use crate::partners::{AdminError, Backend, Registry, RegistryDoc};
+use crate::partners::{Backend, Registry, RegistryDoc};
 
 pub async fn registry(config: &Config) -> Registry {
     let backend = match &config.partners_secret_id {
@@ -52,14 +52,41 @@ impl Admin {
         command: PartnersCommand,
         out: &mut impl Write,
     ) -> anyhow::Result<()> {
-        let (id, enabled) = match command {
-            PartnersCommand::List => return self.list(out).await,
-            PartnersCommand::Add { id } => return self.new_secret(&id, true, out).await,
-            PartnersCommand::RotateSecret { id } => return self.new_secret(&id, false, out).await,
-            PartnersCommand::Disable { id } => (id, false),
-            PartnersCommand::Enable { id } => (id, true),
-        };
-        let (id, place) = (partner_id(&id)?, &self.place);
+        let place = &self.place;
+        match command {
+            PartnersCommand::Add { id } => {
+                let id = partner_id(&id)?;
+                let secret = self
+                    .registry
+                    .update(|doc| doc.add_partner(&id))
+                    .await
+                    .with_context(|| format!("adding partner {id} to {place}"))?;
+                writeln!(out, "partner {id} added to {place}")?;
+                credentials(out, &id, &secret)
+            }
+            PartnersCommand::RotateSecret { id } => {
+                let id = partner_id(&id)?;
+                let secret = self
+                    .registry
+                    .update(|doc| doc.rotate_secret(&id))
+                    .await
+                    .with_context(|| format!("rotating the client secret of {id} in {place}"))?;
+                writeln!(out, "partner {id}: new client secret in {place}")?;
+                credentials(out, &id, &secret)
+            }
+            PartnersCommand::Disable { id } => self.set_enabled(&id, false, out).await,
+            PartnersCommand::Enable { id } => self.set_enabled(&id, true, out).await,
+            PartnersCommand::List => self.list(out).await,
+        }
+    }
+
+    async fn set_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+        out: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        let (id, place) = (partner_id(id)?, &self.place);
         let (doing, done) = if enabled {
             ("enabling", "enabled")
         } else {
@@ -70,39 +97,6 @@ impl Admin {
             .await
             .with_context(|| format!("{doing} partner {id} in {place}"))?;
         writeln!(out, "partner {id} {done} in {place}")?;
-        Ok(())
-    }
-
-    /// `partners add` (a `new_partner`) or `rotate-secret`: both make a client secret, which
-    /// is printed this once (only its hash is stored).
-    async fn new_secret(
-        &self,
-        id: &str,
-        new_partner: bool,
-        out: &mut impl Write,
-    ) -> anyhow::Result<()> {
-        let (id, place) = (partner_id(id)?, &self.place);
-        let (change, doing, done): (SecretChange, _, _) = if new_partner {
-            (
-                RegistryDoc::add_partner,
-                format!("adding partner {id} to {place}"),
-                format!("partner {id} added to {place}"),
-            )
-        } else {
-            (
-                RegistryDoc::rotate_secret,
-                format!("rotating the client secret of {id} in {place}"),
-                format!("partner {id}: new client secret in {place}"),
-            )
-        };
-        let secret = self
-            .registry
-            .update(|doc| change(doc, &id))
-            .await
-            .context(doing)?;
-        writeln!(out, "{done}")?;
-        writeln!(out, "client_id={id}")?;
-        writeln!(out, "client_secret={}", secret.expose_secret())?;
         Ok(())
     }
 
@@ -162,7 +156,12 @@ impl Admin {
     }
 }
 
-type SecretChange = fn(&mut RegistryDoc, &PartnerId) -> Result<SecretString, AdminError>;
+/// A new client secret, printed this once: only its hash is stored.
+fn credentials(out: &mut impl Write, id: &PartnerId, secret: &SecretString) -> anyhow::Result<()> {
+    writeln!(out, "client_id={id}")?;
+    writeln!(out, "client_secret={}", secret.expose_secret())?;
+    Ok(())
+}
 
 /// On the embedded default, the server makes its own first signing key so that a new user's
 /// first `serve` works; in production the secret is provisioned by `partners add`.
