@@ -171,18 +171,8 @@ pub const LOAD_COLUMNS: &[&str] = &[
     "status",
     "error",
 ];
-pub const COMPANY_COLUMNS: &[&str] = &[
-    "corporate_number",
-    "name",
-    "name_kana",
-    "name_en",
-    "prefecture",
-    "city",
-    "street",
-    "postal_code",
-    "phone",
-    "website",
-];
+/// The companies table's columns as the master CSV names them.
+pub const COMPANY_COLUMNS: &[&str] = &matcher::company::COMPANY_COLUMNS;
 
 /// A valid corporate number over a 12-digit base: the National Tax Agency's check digit,
 /// 9 - (Σ Pn·Qn mod 9) with Qn = 1 for odd n and 2 for even n, n from the rightmost digit.
